@@ -1,0 +1,147 @@
+"""Typed view of ``raw_contract.yml``."""
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+CONTRACT_PATH = Path(__file__).with_name("raw_contract.yml")
+
+COLUMN_TYPES = {"string", "code", "date", "timestamp", "integer", "decimal"}
+FAMILIES = {"mhsds", "costing", "finance", "workforce", "oap", "reference"}
+PII_KINDS = {"nhs_number", "local_patient_id", "birth_date"}
+
+# Folder of each family under the raw drop folder, and its file name pattern.
+FAMILY_FOLDERS = {
+    "mhsds": "mhsds",
+    "costing": "costing",
+    "finance": "finance",
+    "workforce": "workforce",
+    "oap": "oap",
+    "reference": "reference",
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    source: str
+    name: str
+    type: str
+    description: str
+    required: bool = True
+    nullable: bool = True
+    domain: tuple[str, ...] | None = None
+    domain_name: str | None = None
+    min: Any = None
+    max: Any = None
+    pii: str | None = None
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    source_table: str
+    family: str
+    description: str
+    key: tuple[str, ...]
+    columns: tuple[Column, ...]
+
+    @property
+    def file_stem(self) -> str:
+        """File name (without extension) a trust drops for this table."""
+        return self.source_table
+
+    @property
+    def key_columns(self) -> tuple[Column, ...]:
+        by_source = {c.source: c for c in self.columns}
+        return tuple(by_source[k] for k in self.key)
+
+    def column(self, source: str) -> Column:
+        for c in self.columns:
+            if c.source == source:
+                return c
+        raise KeyError(f"{self.source_table} has no column {source}")
+
+    @property
+    def is_monthly(self) -> bool:
+        return self.family != "reference"
+
+
+@dataclass(frozen=True)
+class Contract:
+    version: int
+    tables: tuple[Table, ...]
+    code_lists: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def table(self, name: str) -> Table:
+        for t in self.tables:
+            if t.name == name or t.source_table == name:
+                return t
+        raise KeyError(f"no raw table {name!r} in the contract")
+
+    def by_family(self, family: str) -> tuple[Table, ...]:
+        return tuple(t for t in self.tables if t.family == family)
+
+    def by_file_stem(self, family: str, stem: str) -> Table | None:
+        for t in self.by_family(family):
+            if t.file_stem.lower() == stem.lower():
+                return t
+        return None
+
+
+def _parse(raw: dict[str, Any]) -> Contract:
+    code_lists = {k: tuple(str(v) for v in vals) for k, vals in raw["code_lists"].items()}
+    tables: list[Table] = []
+    for t in raw["tables"]:
+        cols: list[Column] = []
+        for c in t["columns"]:
+            ctype = c["type"]
+            if ctype not in COLUMN_TYPES:
+                raise ValueError(f"{t['name']}.{c['source']}: unknown type {ctype}")
+            domain_name = c.get("domain")
+            if domain_name is not None and domain_name not in code_lists:
+                raise ValueError(f"{t['name']}.{c['source']}: unknown code list {domain_name}")
+            pii = c.get("pii")
+            if pii is not None and pii not in PII_KINDS:
+                raise ValueError(f"{t['name']}.{c['source']}: unknown pii kind {pii}")
+            cols.append(
+                Column(
+                    source=c["source"],
+                    name=c["name"],
+                    type=ctype,
+                    description=str(c.get("description", "")),
+                    required=bool(c.get("required", True)),
+                    nullable=bool(c.get("nullable", True)),
+                    domain=code_lists[domain_name] if domain_name else None,
+                    domain_name=domain_name,
+                    min=c.get("min"),
+                    max=c.get("max"),
+                    pii=pii,
+                )
+            )
+        if t["family"] not in FAMILIES:
+            raise ValueError(f"{t['name']}: unknown family {t['family']}")
+        sources = {c.source for c in cols}
+        missing_keys = [k for k in t["key"] if k not in sources]
+        if missing_keys:
+            raise ValueError(f"{t['name']}: key columns {missing_keys} not among its columns")
+        tables.append(
+            Table(
+                name=t["name"],
+                source_table=t["source_table"],
+                family=t["family"],
+                description=t["description"],
+                key=tuple(t["key"]),
+                columns=tuple(cols),
+            )
+        )
+    return Contract(version=int(raw["version"]), tables=tuple(tables), code_lists=code_lists)
+
+
+@lru_cache(maxsize=1)
+def load_contract(path: Path | None = None) -> Contract:
+    """Load and validate the raw contract (cached)."""
+    with open(path or CONTRACT_PATH, encoding="utf-8") as fh:
+        return _parse(yaml.safe_load(fh))
