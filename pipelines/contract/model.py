@@ -37,6 +37,14 @@ class Column:
     min: Any = None
     max: Any = None
     pii: str | None = None
+    future_ok: bool = False
+
+
+@dataclass(frozen=True)
+class RowRule:
+    field: str
+    check: str
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -47,6 +55,7 @@ class Table:
     description: str
     key: tuple[str, ...]
     columns: tuple[Column, ...]
+    row_rules: tuple[RowRule, ...] = ()
 
     @property
     def file_stem(self) -> str:
@@ -119,6 +128,7 @@ def _parse(raw: dict[str, Any]) -> Contract:
                     min=c.get("min"),
                     max=c.get("max"),
                     pii=pii,
+                    future_ok=bool(c.get("future_ok", False)),
                 )
             )
         if t["family"] not in FAMILIES:
@@ -135,6 +145,10 @@ def _parse(raw: dict[str, Any]) -> Contract:
                 description=t["description"],
                 key=tuple(t["key"]),
                 columns=tuple(cols),
+                row_rules=tuple(
+                    RowRule(field=r["field"], check=r["check"], reason=r["reason"])
+                    for r in t.get("row_rules", [])
+                ),
             )
         )
     return Contract(version=int(raw["version"]), tables=tuple(tables), code_lists=code_lists)

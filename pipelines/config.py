@@ -1,0 +1,74 @@
+"""Settings from environment variables: the only module that reads os.environ.
+
+Every setting has a working default for the demo, so ``make run`` works on
+a fresh clone with no configuration at all.
+"""
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
+
+# A key that is only acceptable for generated demo data. Real extracts are
+# refused unless MHP_PSEUDONYM_KEY is set (see pipelines/ingest/pseudonymise.py).
+DEMO_PSEUDONYM_KEY = "demo-only-key-not-for-real-data"
+
+
+def _path(env: dict[str, str], name: str, default: str) -> Path:
+    raw = env.get(name) or default
+    p = Path(raw)
+    return p if p.is_absolute() else (PROJECT_ROOT / p)
+
+
+def _bool(env: dict[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    raw_dir: Path
+    warehouse: Path
+    publish_dir: Path
+    pseudonym_key: str | None
+    publication_mode: str = "internal"
+    keep_versions: int = 7
+    schedule_cron: str = "0 2 * * *"
+    schedule_timezone: str = "Europe/London"
+    dagster_home: Path = field(default_factory=lambda: PROJECT_ROOT / ".dagster_home")
+    demo_data: bool = True
+    dbt_target: str = "duckdb"
+
+    @property
+    def key_is_demo(self) -> bool:
+        return not self.pseudonym_key
+
+    @property
+    def effective_pseudonym_key(self) -> str:
+        return self.pseudonym_key or DEMO_PSEUDONYM_KEY
+
+
+def load_settings(env: dict[str, str] | None = None) -> Settings:
+    """Build settings from the environment (or a given mapping, for tests)."""
+    e = dict(os.environ if env is None else env)
+    mode = (e.get("MHP_PUBLICATION_MODE") or "internal").strip().lower()
+    if mode not in {"internal", "public"}:
+        raise ValueError(f"MHP_PUBLICATION_MODE must be 'internal' or 'public', not {mode!r}")
+    return Settings(
+        raw_dir=_path(e, "MHP_RAW_DIR", "data/raw"),
+        warehouse=_path(e, "MHP_WAREHOUSE", "data/warehouse/warehouse.duckdb"),
+        publish_dir=_path(e, "MHP_PUBLISH_DIR", "data/published"),
+        pseudonym_key=e.get("MHP_PSEUDONYM_KEY") or None,
+        publication_mode=mode,
+        keep_versions=int(e.get("MHP_KEEP_VERSIONS") or 7),
+        schedule_cron=e.get("MHP_SCHEDULE_CRON") or "0 2 * * *",
+        schedule_timezone=e.get("MHP_SCHEDULE_TZ") or "Europe/London",
+        dagster_home=_path(e, "DAGSTER_HOME", ".dagster_home"),
+        demo_data=_bool(e, "MHP_DEMO_DATA", True),
+        dbt_target=(e.get("MHP_DBT_TARGET") or "duckdb"),
+    )

@@ -1,0 +1,205 @@
+"""Read one raw file into a temporary all-text table, checking it first.
+
+File-level problems (not UTF-8, empty, no header, missing required columns,
+duplicate column names) raise :class:`FileRejected` with a message that
+names the file and the problem. Rows DuckDB cannot parse (too few or too
+many fields, unterminated quotes) are returned as parse rejects with their
+line number, so they can be quarantined.
+"""
+
+import codecs
+import csv
+import hashlib
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from pipelines.contract import Table
+from pipelines.ingest.warehouse import run
+
+CHUNK = 1 << 20
+
+
+class FileRejected(Exception):
+    """The whole file is refused; nothing of it is loaded."""
+
+
+@dataclass
+class FileFacts:
+    content_hash: str
+    size_bytes: int
+    lines: int
+
+
+@dataclass
+class ReadResult:
+    column_map: dict[str, str]  # contract source name -> name in the file
+    extra_columns: list[str]
+    records: int  # rows parsed into the temp table
+    parse_rejects: list[tuple[int, str | None, str]] = field(default_factory=list)
+
+
+def file_facts(path: Path, check_utf8: bool) -> FileFacts:
+    """Hash, size and line count in one pass; for CSV also a strict UTF-8 check."""
+    digest = hashlib.sha256()
+    decoder = codecs.getincrementaldecoder("utf-8")("strict")
+    size = 0
+    lines = 0
+    last = b""
+    with open(path, "rb") as fh:
+        while chunk := fh.read(CHUNK):
+            digest.update(chunk)
+            if check_utf8:
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError as exc:
+                    bad_line = lines + chunk[: exc.start].count(b"\n") + 1
+                    raise FileRejected(
+                        f"not UTF-8 encoded: invalid byte 0x{chunk[exc.start]:02x} on line "
+                        f"{bad_line} (save the extract as UTF-8)"
+                    ) from None
+            lines += chunk.count(b"\n")
+            size += len(chunk)
+            last = chunk
+        if check_utf8:
+            try:
+                decoder.decode(b"", final=True)
+            except UnicodeDecodeError:
+                raise FileRejected(
+                    "not UTF-8 encoded: truncated multi-byte character at end"
+                ) from None
+    if last and not last.endswith(b"\n"):
+        lines += 1
+    return FileFacts(digest.hexdigest(), size, lines)
+
+
+def _csv_header(path: Path) -> list[str]:
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        first = fh.readline()
+    if not first.strip():
+        raise FileRejected("empty file: no header row")
+    return next(csv.reader(io.StringIO(first)))
+
+
+def _match_columns(table: Table, header: list[str]) -> tuple[dict[str, str], list[str]]:
+    cleaned = [h.strip() for h in header]
+    lowered = [h.lower() for h in cleaned]
+    dupes = sorted({h for h in lowered if lowered.count(h) > 1})
+    if dupes:
+        raise FileRejected(f"duplicate column name(s) in header: {', '.join(dupes)}")
+    by_lower = {h.lower(): h for h in cleaned}
+    mapping: dict[str, str] = {}
+    missing: list[str] = []
+    for col in table.columns:
+        found = by_lower.get(col.source.lower())
+        if found is None:
+            if col.required:
+                missing.append(col.source)
+        else:
+            mapping[col.source] = found
+    if missing:
+        raise FileRejected(
+            f"missing required column(s) {', '.join(missing)} for {table.source_table} "
+            f"(header has: {', '.join(cleaned) or 'nothing'})"
+        )
+    known = {c.source.lower() for c in table.columns}
+    extra = [h for h in cleaned if h.lower() not in known]
+    return mapping, extra
+
+
+def read_into(
+    con: duckdb.DuckDBPyConnection, path: Path, table: Table, target: str = "_in"
+) -> ReadResult:
+    """Load ``path`` as text into temp table ``target`` (one column per contract column)."""
+    suffix = path.suffix.lower()
+    if suffix == ".parquet":
+        try:
+            header = [
+                r[0]
+                for r in con.execute(
+                    "select name from parquet_schema(?) where name <> 'schema'", [str(path)]
+                ).fetchall()
+            ]
+        except duckdb.Error as exc:
+            raise FileRejected(f"unreadable Parquet file: {exc}") from None
+        mapping, extra = _match_columns(table, header)
+        select = ", ".join(
+            f'cast("{mapping[c.source]}" as varchar) as "{c.source}"'
+            if c.source in mapping
+            else f'cast(null as varchar) as "{c.source}"'
+            for c in table.columns
+        )
+        run(
+            con,
+            f"create or replace temp table {target} as "
+            f"select row_number() over () - 1 as _rid, {select} from read_parquet(?)",
+            [str(path)],
+        )
+        n = con.execute(f"select count(*) from {target}").fetchone()[0]
+        return ReadResult(mapping, extra, n)
+
+    header = _csv_header(path)
+    mapping, extra = _match_columns(table, header)
+    col_spec = (
+        "{" + ", ".join("'" + h.strip().replace("'", "''") + "': 'VARCHAR'" for h in header) + "}"
+    )
+    select = ", ".join(
+        f'"{mapping[c.source]}" as "{c.source}"'
+        if c.source in mapping
+        else f'cast(null as varchar) as "{c.source}"'
+        for c in table.columns
+    )
+    run(con, "drop table if exists _rejects")
+    run(con, "drop table if exists _rejects_scan")
+    try:
+        run(
+            con,
+            f"""
+            create or replace temp table {target}_0 as
+            select {select}
+            from read_csv(?, header = true, auto_detect = false, columns = {col_spec},
+                          delim = ',', quote = '"', escape = '"', strict_mode = true,
+                          store_rejects = true, rejects_table = '_rejects',
+                          rejects_scan = '_rejects_scan', max_line_size = 1048576)
+            """,
+            [str(path)],
+        )
+    except duckdb.Error as exc:
+        raise FileRejected(f"could not be read as CSV: {str(exc).splitlines()[0]}") from None
+    # A stable record number: rowids of a fresh table follow insertion order, which
+    # DuckDB preserves for CSV scans (preserve_insertion_order is on by default).
+    run(
+        con,
+        f"create or replace temp table {target} as select "
+        f"rowid - (select min(rowid) from {target}_0) as _rid, * from {target}_0",
+    )
+    run(con, f"drop table {target}_0")
+    n = con.execute(f"select count(*) from {target}").fetchall()[0][0]
+    rejects = con.execute(
+        "select line, arg_min(column_name, column_idx), "
+        "arg_min(error_type || ': ' || error_message, column_idx) "
+        "from _rejects group by line order by line"
+    ).fetchall()
+    return ReadResult(mapping, extra, n, [(int(r[0]), r[1], r[2]) for r in rejects])
+
+
+def record_lines(path: Path, skip_lines: set[int]) -> list[int]:
+    """Starting line of each parsed record, in order, skipping lines DuckDB rejected.
+
+    Only called for files that have quarantined rows, to report true line
+    numbers even when quoted fields contain newlines.
+    """
+    starts: list[int] = []
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        reader = csv.reader(fh)
+        prev_end = 1
+        next(reader, None)
+        prev_end = reader.line_num
+        for _ in reader:
+            start = prev_end + 1
+            prev_end = reader.line_num
+            if start not in skip_lines:
+                starts.append(start)
+    return starts

@@ -1,0 +1,168 @@
+"""Row validation against the contract, as SQL over the all-text temp table.
+
+Each check yields (record id, field, reason, value) for failing rows. The
+typed select turns text into the contract's types once all checks passed.
+"""
+
+from datetime import date
+
+from pipelines.contract import Column, Table
+
+DATE_RE = r"^\d{4}-\d{2}-\d{2}$"
+TS_RE = r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?$"
+INT_RE = r"^[+-]?\d+$"
+DEC_RE = r"^[+-]?(\d+(\.\d*)?|\.\d+)$"
+
+
+def q(text: str) -> str:
+    """SQL string literal."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _v(col: Column) -> str:
+    return f"nullif(trim({ident(col.source)}), '')"
+
+
+def typed_expr(col: Column) -> str:
+    v = _v(col)
+    if col.type == "date":
+        return f"cast({v} as date)"
+    if col.type == "timestamp":
+        return f"cast(replace({v}, 'T', ' ') as timestamp)"
+    if col.type == "integer":
+        return f"cast({v} as bigint)"
+    if col.type == "decimal":
+        return f"cast({v} as decimal(18, 2))"
+    return v
+
+
+def column_checks(col: Column, period_end: date | None) -> list[tuple[str, str]]:
+    """(failure condition, reason) pairs for one column; conditions are null-safe."""
+    v = _v(col)
+    checks: list[tuple[str, str]] = []
+    if not col.nullable:
+        checks.append((f"{v} is null", "missing value (required field)"))
+    if col.type == "date":
+        checks.append(
+            (
+                f"{v} is not null and (not regexp_full_match({v}, {q(DATE_RE)}) "
+                f"or try_cast({v} as date) is null)",
+                "not a valid date (expected YYYY-MM-DD)",
+            )
+        )
+        ok = f"try_cast({v} as date)"
+        if col.min is not None:
+            checks.append((f"{ok} < date {q(str(col.min))}", f"implausible date before {col.min}"))
+        if col.max is not None:
+            checks.append((f"{ok} > date {q(str(col.max))}", f"implausible date after {col.max}"))
+        if period_end is not None and not col.future_ok:
+            checks.append(
+                (
+                    f"{ok} > date {q(period_end.isoformat())}",
+                    f"date after the end of the reporting period ({period_end.isoformat()})",
+                )
+            )
+    elif col.type == "timestamp":
+        checks.append(
+            (
+                f"{v} is not null and (not regexp_full_match({v}, {q(TS_RE)}) "
+                f"or try_cast(replace({v}, 'T', ' ') as timestamp) is null)",
+                "not a valid timestamp (expected YYYY-MM-DDTHH:MM:SS)",
+            )
+        )
+    elif col.type in {"integer", "decimal"}:
+        pattern = INT_RE if col.type == "integer" else DEC_RE
+        sql_t = "bigint" if col.type == "integer" else "decimal(18, 2)"
+        checks.append(
+            (
+                f"{v} is not null and (not regexp_full_match({v}, {q(pattern)}) "
+                f"or try_cast({v} as {sql_t}) is null)",
+                f"not a valid {'whole number' if col.type == 'integer' else 'number'}",
+            )
+        )
+        ok = f"try_cast({v} as {sql_t})"
+        if col.min is not None:
+            checks.append((f"{ok} < {col.min}", f"below the plausible minimum {col.min}"))
+        if col.max is not None:
+            checks.append((f"{ok} > {col.max}", f"above the plausible maximum {col.max}"))
+    elif col.type == "code" and col.domain:
+        domain = ", ".join(q(d) for d in col.domain)
+        checks.append(
+            (
+                f"{v} is not null and {v} not in ({domain})",
+                f"not a valid code of list {col.domain_name}",
+            )
+        )
+    if col.pii == "nhs_number":
+        checks.append(
+            (
+                f"{v} is not null and not regexp_full_match(replace({v}, ' ', ''), '^\\d{{10}}$')",
+                "NHS number is not 10 digits",
+            )
+        )
+    return checks
+
+
+def failures_sql(
+    table: Table, period_end: date | None, provider: str | None, source: str = "_in"
+) -> str:
+    """A query of (rid, field, reason, value) over every failing (row, check)."""
+    parts: list[str] = []
+    for col in table.columns:
+        for cond, reason in column_checks(col, period_end):
+            value = "'<redacted>'" if col.pii else f"left({ident(col.source)}, 200)"
+            parts.append(
+                f"select _rid as rid, {q(col.source)} as field, {q(reason)} as reason, "
+                f"{value} as value from {source} where {cond}"
+            )
+    if provider is not None and any(c.source == "OrgIDProv" for c in table.columns):
+        parts.append(
+            f"select _rid, 'OrgIDProv', "
+            f"'OrgIDProv does not match the provider folder ' || {q(provider)}, "
+            f'left("OrgIDProv", 200) from {source} '
+            f"where nullif(trim(\"OrgIDProv\"), '') <> {q(provider)}"
+        )
+    for col in table.key_columns:
+        if col.nullable:
+            parts.append(
+                f"select _rid, {q(col.source)}, 'missing value (key field)', null "
+                f"from {source} where {_v(col)} is null"
+            )
+    if table.row_rules:
+        # Row rules run over typed values of rows whose individual fields parsed.
+        typed = ", ".join(
+            f"try_cast({_v(c)} as date) as {ident(c.source)}"
+            if c.type == "date"
+            else f"{_v(c)} as {ident(c.source)}"
+            for c in table.columns
+        )
+        for rule in table.row_rules:
+            parts.append(
+                f"select rid, {q(rule.field)}, {q(rule.reason)}, "
+                f"left(cast({ident(rule.field)} as varchar), 200) "
+                f"from (select _rid as rid, {typed} from {source}) "
+                f"where not coalesce(({rule.check}), true)"
+            )
+    return "\nunion all\n".join(parts)
+
+
+def duplicate_sql(table: Table, source: str = "_in", failed: str = "_fail") -> str:
+    """Rows whose key repeats an earlier valid row of the same file."""
+    keys = ", ".join(_v(c) for c in table.key_columns)
+    return f"""
+        select rid, {q(", ".join(table.key))} as field,
+               'duplicate key within file (first at record ' || first_rid + 1 || ')' as reason,
+               null as value
+        from (
+            select _rid as rid,
+                   row_number() over (partition by {keys} order by _rid) as rn,
+                   min(_rid) over (partition by {keys}) as first_rid
+            from {source}
+            where _rid not in (select rid from {failed})
+        )
+        where rn > 1
+    """
