@@ -1,0 +1,62 @@
+# Two commands do all the set-up on a fresh machine with only python3:
+#   make run    install from the lock file, generate demo data if needed, run the pipeline
+#   make test   install (with dev tools) from the lock file and run the test suite
+SHELL := /bin/bash
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+PY := $(VENV)/bin/python
+export UV_NO_PROGRESS := 1
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+export DO_NOT_TRACK := 1
+
+.PHONY: run test dev clean install install-dev lint codegen bench sql rollback help
+
+help:
+	@echo "make run       - install, generate demo data if the raw folder is empty, run the pipeline"
+	@echo "make test      - install dev tools and run the whole test suite"
+	@echo "make dev       - Dagster UI on http://127.0.0.1:3000 from workspace.yaml"
+	@echo "make lint      - ruff"
+	@echo "make codegen   - regenerate dbt sources/staging from the raw contract"
+	@echo "make clean     - remove generated data, warehouse files and dbt artefacts"
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+
+$(VENV)/.installed: uv.lock pyproject.toml | $(UV)
+	$(UV) sync --frozen --no-dev
+	@touch $@
+	@rm -f $(VENV)/.installed-dev
+
+$(VENV)/.installed-dev: uv.lock pyproject.toml | $(UV)
+	$(UV) sync --frozen
+	@touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+run: install
+	$(PY) -m pipelines.run
+
+test: install-dev
+	$(PY) -m pipelines.contract.codegen --check
+	$(PY) -m pytest; rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected"; exit 0; fi; exit $$rc
+
+lint: install-dev
+	$(VENV)/bin/ruff check pipelines tests bench
+
+codegen: install
+	$(PY) -m pipelines.contract.codegen
+
+dev: install
+	$(PY) -c "from pipelines.config import load_settings; from pipelines.dagster_home import ensure_dagster_home; ensure_dagster_home(load_settings())"
+	$(VENV)/bin/dagster dev -w workspace.yaml -h 127.0.0.1 -p $${DAGSTER_PORT:-3000}
+
+clean:
+	rm -rf data dbt_project/target dbt_project/logs dbt_project/.user.yml .dagster_home \
+	       test-artifacts .pytest_cache

@@ -1,0 +1,1 @@
+"""Dagster assets: thin wrappers over functions that can be tested without Dagster."""

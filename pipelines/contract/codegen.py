@@ -1,0 +1,213 @@
+"""Generate dbt sources, staging models and their YAML from the raw contract.
+
+Run ``python -m pipelines.contract.codegen`` after editing raw_contract.yml;
+tests/test_contract.py fails if the committed files are out of date.
+"""
+
+import sys
+from pathlib import Path
+
+from pipelines.config import DBT_PROJECT_DIR
+from pipelines.contract import Contract, Table, load_contract
+from pipelines.ingest.warehouse import has_nhs_number, stored_name
+
+HEADER = "-- generated from pipelines/contract/raw_contract.yml by pipelines.contract.codegen\n"
+YAML_HEADER = "# generated from pipelines/contract/raw_contract.yml by pipelines.contract.codegen\n"
+
+# Tables that MHSDS sends again every month while a record is active: staging
+# keeps the latest version of each record. Other monthly files (ledger,
+# workforce, PLICS) are facts of their month: staging keeps each month.
+SNAPSHOT_FAMILIES = {"mhsds", "oap"}
+
+META = [
+    ("_provider", "provider_code", "Provider code taken from the drop folder (OrgIDProv)."),
+    ("_period_start", "reporting_period_start",
+     "First day of the month of the submission the record came from."),
+    ("_submission_created", "submission_created",
+     "DateTimeDatSetCreate of the MHSDS submission the record came from."),
+    ("_file_id", "source_file_id", "meta.manifest file_id of the file the record came from."),
+    ("_record_no", "source_record_no", "Record number within that file."),
+]
+
+
+def model_name(table: Table) -> str:
+    short = table.name.split("_", 1)[1] if table.family == "mhsds" else table.name
+    return f"stg_{table.family}__{short}"
+
+
+def is_snapshot(table: Table) -> bool:
+    return table.family in SNAPSHOT_FAMILIES and table.name != "mhs000_header"
+
+
+def partition_columns(table: Table) -> list[str]:
+    keys = [c.name for c in table.key_columns]
+    if table.family == "reference":
+        return keys_with_org(table, keys)
+    if is_snapshot(table):
+        return ["provider_code", *keys]
+    return ["provider_code", "reporting_period_start", *[k for k in keys
+            if k not in {"org_id_prov", "reporting_period_start_date"}]]
+
+
+def keys_with_org(table: Table, keys: list[str]) -> list[str]:
+    names = {c.name for c in table.columns}
+    if "org_id_prov" in names and "org_id_prov" not in keys:
+        return ["org_id_prov", *keys]
+    return keys
+
+
+def staging_sql(table: Table) -> str:
+    cols = [(stored_name(c), c.name) for c in table.columns]
+    if has_nhs_number(table):
+        cols.append(("nhs_number_valid", "nhs_number_valid"))
+    meta = [(src, dst) for src, dst, _ in META]
+    if table.family == "reference":
+        meta = [("_file_id", "source_file_id"), ("_record_no", "source_record_no")]
+    select = ",\n        ".join(f"{src} as {dst}" for src, dst in cols + meta)
+    out_cols = ",\n    ".join(dst for _, dst in cols + meta)
+    part = ", ".join(partition_columns(table))
+    if table.family == "reference":
+        order = "source_file_id desc, source_record_no desc"
+    else:
+        order = "reporting_period_start desc, submission_created desc, source_file_id desc"
+    return f"""{HEADER}-- {table.description}
+with source as (
+
+    select * from {{{{ source('raw', '{table.name}') }}}}
+
+),
+
+renamed as (
+
+    select
+        {select}
+    from source
+
+),
+
+versioned as (
+
+    -- keep one current version of each record: the latest reporting month,
+    -- then the latest submission of that month
+    select
+        renamed.*,
+        row_number() over (
+            partition by {part}
+            order by {order}
+        ) as version_rank
+    from renamed
+
+)
+
+select
+    {out_cols}
+from versioned
+where version_rank = 1
+"""
+
+
+def _col_yaml(table: Table) -> list[str]:
+    lines: list[str] = []
+    for c in table.columns:
+        desc = c.description.replace('"', "'")
+        lines.append(f"      - name: {c.name}")
+        lines.append(f'        description: "{desc} (MHSDS/contract field {c.source})"')
+        tests: list[str] = []
+        if not c.nullable or c.source in table.key:
+            tests.append("          - not_null")
+        if c.domain and c.type == "code":
+            vals = ", ".join(f"'{v}'" for v in c.domain)
+            tests.append(f"          - accepted_values:\n              arguments:\n"
+                         f"                values: [{vals}]")
+        if tests:
+            lines.append("        data_tests:")
+            lines += tests
+    if has_nhs_number(table):
+        lines.append("      - name: nhs_number_valid")
+        lines.append('        description: "NHS number passed the modulus 11 check at ingest."')
+    meta = META if table.family != "reference" else META[3:]
+    for _, dst, desc in meta:
+        lines.append(f"      - name: {dst}")
+        lines.append(f'        description: "{desc}"')
+    return lines
+
+
+def staging_yaml(contract: Contract) -> str:
+    lines = [YAML_HEADER.rstrip(), "version: 2", "", "models:"]
+    for t in contract.tables:
+        cols = partition_columns(t)
+        lines.append(f"  - name: {model_name(t)}")
+        lines.append(f'    description: "{t.description} Current version of each record '
+                     f'from raw.{t.name} ({t.source_table}), renamed and typed."')
+        lines.append("    data_tests:")
+        lines.append("      - unique_combination:")
+        lines.append("          arguments:")
+        lines.append(f"            columns: [{', '.join(cols)}]")
+        lines.append("    columns:")
+        lines += _col_yaml(t)
+        lines.append("")
+    return "\n".join(lines) + "\n"
+
+
+def sources_yaml(contract: Contract) -> str:
+    lines = [YAML_HEADER.rstrip(), "version: 2", "", "sources:", "  - name: raw",
+             "    schema: raw",
+             '    description: "Raw extracts as loaded by the ingest assets (typed, identifiers '
+             'pseudonymised, every delivery kept until superseded)."',
+             "    tables:"]
+    for t in contract.tables:
+        lines.append(f"      - name: {t.name}")
+        lines.append(f'        description: "{t.description} ({t.family}: {t.source_table})"')
+        lines.append("        meta:")
+        lines.append("          dagster:")
+        lines.append(f"            asset_key: [raw, {t.name}]")
+    lines += [
+        "  - name: meta",
+        "    schema: meta",
+        '    description: "Ingestion bookkeeping written by the ingest assets."',
+        "    tables:",
+        "      - name: manifest",
+        '        description: "Every file seen: path, provider, month, table, hash, rows in, '
+        'loaded, quarantined, status and message."',
+        "        meta:",
+        "          dagster:",
+        "            asset_key: [meta, manifest]",
+        "      - name: quarantine",
+        '        description: "Rows refused at ingest with file, line, field and reason '
+        '(identifiers redacted)."',
+        "        meta:",
+        "          dagster:",
+        "            asset_key: [meta, quarantine]",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def generated_files(contract: Contract) -> dict[Path, str]:
+    base = DBT_PROJECT_DIR / "models" / "staging"
+    files = {
+        base / "_sources.yml": sources_yaml(contract),
+        base / "_staging.yml": staging_yaml(contract),
+    }
+    for t in contract.tables:
+        files[base / f"{model_name(t)}.sql"] = staging_sql(t)
+    return files
+
+
+def main(argv: list[str] | None = None) -> int:
+    check = "--check" in (argv if argv is not None else sys.argv[1:])
+    stale = []
+    for path, text in generated_files(load_contract()).items():
+        if check:
+            if not path.exists() or path.read_text(encoding="utf-8") != text:
+                stale.append(str(path))
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+    if stale:
+        print("out of date (run python -m pipelines.contract.codegen):\n  " + "\n  ".join(stale))
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,60 @@
+"""The dbt project as Dagster sees it, and an offline dbt CLI resource."""
+
+import os
+import subprocess
+import sys
+from functools import cached_property
+from importlib.metadata import version as pkg_version
+from pathlib import Path
+
+from dagster_dbt import DbtCliResource, DbtProject
+from packaging import version
+
+from pipelines.config import DBT_PROJECT_DIR, Settings
+
+
+def dbt_executable() -> str:
+    """The dbt of this interpreter's environment (not whatever is first on PATH)."""
+    candidate = Path(sys.executable).with_name("dbt")
+    return str(candidate) if candidate.exists() else "dbt"
+
+
+def dbt_env(settings: Settings) -> dict[str, str]:
+    """Environment for dbt subprocesses: warehouse path and no usage tracking."""
+    return {
+        "MHP_WAREHOUSE": str(settings.warehouse),
+        "MHP_DBT_TARGET": settings.dbt_target,
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR),
+    }
+
+
+def export_dbt_env(settings: Settings) -> None:
+    """dagster-dbt passes the process environment to dbt; set what dbt reads."""
+    os.environ.update(dbt_env(settings))
+
+
+def prepare_manifest(settings: Settings, force: bool = False) -> Path:
+    """Run ``dbt parse`` if the manifest is missing (dagster-dbt needs it at import)."""
+    manifest = DBT_PROJECT_DIR / "target" / "manifest.json"
+    if force or not manifest.exists():
+        env = {**os.environ, **dbt_env(settings)}
+        subprocess.run(
+            [dbt_executable(), "parse", "--quiet", "--project-dir", str(DBT_PROJECT_DIR),
+             "--profiles-dir", str(DBT_PROJECT_DIR)],
+            check=True, env=env, cwd=DBT_PROJECT_DIR,
+        )
+    return manifest
+
+
+class OfflineDbtCliResource(DbtCliResource):
+    """DbtCliResource that learns dbt's version from package metadata instead of running
+    ``dbt --version``, which asks PyPI for the latest release (no network at run time)."""
+
+    @cached_property
+    def _cli_version(self) -> version.Version:  # type: ignore[override]
+        return version.parse(pkg_version("dbt-core"))
+
+
+def dbt_project() -> DbtProject:
+    return DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)

@@ -1,0 +1,36 @@
+"""The single Dagster Definitions object for the pipeline."""
+
+import dagster as dg
+
+from pipelines.config import DBT_PROJECT_DIR, load_settings
+from pipelines.dbt_project import (
+    OfflineDbtCliResource,
+    dbt_executable,
+    export_dbt_env,
+    prepare_manifest,
+)
+
+SETTINGS = load_settings()
+export_dbt_env(SETTINGS)
+prepare_manifest(SETTINGS)
+
+from pipelines.assets.ingest import ingest_raw_extracts  # noqa: E402
+from pipelines.assets.transform import dbt_models  # noqa: E402
+
+pipeline_job = dg.define_asset_job(
+    "mh_pipeline",
+    selection=dg.AssetSelection.all(),
+    description="Nightly run: ingest raw extracts, build dbt models, gate, publish, dashboard.",
+)
+
+defs = dg.Definitions(
+    assets=[ingest_raw_extracts, dbt_models],
+    jobs=[pipeline_job],
+    resources={
+        "dbt": OfflineDbtCliResource(
+            project_dir=str(DBT_PROJECT_DIR),
+            profiles_dir=str(DBT_PROJECT_DIR),
+            dbt_executable=dbt_executable(),
+        ),
+    },
+)
