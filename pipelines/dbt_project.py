@@ -40,9 +40,18 @@ def prepare_manifest(settings: Settings, force: bool = False) -> Path:
     if force or not manifest.exists():
         env = {**os.environ, **dbt_env(settings)}
         subprocess.run(
-            [dbt_executable(), "parse", "--quiet", "--project-dir", str(DBT_PROJECT_DIR),
-             "--profiles-dir", str(DBT_PROJECT_DIR)],
-            check=True, env=env, cwd=DBT_PROJECT_DIR,
+            [
+                dbt_executable(),
+                "parse",
+                "--quiet",
+                "--project-dir",
+                str(DBT_PROJECT_DIR),
+                "--profiles-dir",
+                str(DBT_PROJECT_DIR),
+            ],
+            check=True,
+            env=env,
+            cwd=DBT_PROJECT_DIR,
         )
     return manifest
 
@@ -58,3 +67,23 @@ class OfflineDbtCliResource(DbtCliResource):
 
 def dbt_project() -> DbtProject:
     return DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+
+
+def run_dbt(settings: Settings, args: list[str], quiet: bool = True) -> None:
+    """Run the dbt CLI outside Dagster (tests, benchmark, docs); raise on failure."""
+    env = {**os.environ, **dbt_env(settings)}
+    cmd = [
+        dbt_executable(),
+        *args,
+        "--project-dir",
+        str(DBT_PROJECT_DIR),
+        "--profiles-dir",
+        str(DBT_PROJECT_DIR),
+    ]
+    if quiet:
+        cmd.insert(1, "--quiet")
+    proc = subprocess.run(cmd, env=env, cwd=DBT_PROJECT_DIR, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise RuntimeError(
+            f"dbt {' '.join(args)} failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-2000:]}"
+        )

@@ -38,16 +38,19 @@ def run_pipeline(settings: Settings, selection: list[str] | None = None) -> bool
 
     job = defs.resolve_job_def("mh_pipeline")
     with dg.DagsterInstance.get() as instance:
-        result = job.execute_in_process(instance=instance, raise_on_error=False,
-                                        asset_selection=selection and [
-                                            dg.AssetKey.from_user_string(s) for s in selection])
+        result = job.execute_in_process(
+            instance=instance,
+            raise_on_error=False,
+            asset_selection=selection and [dg.AssetKey.from_user_string(s) for s in selection],
+        )
         if not result.success:
             for event in result.all_events:
                 if event.is_failure and event.event_specific_data is not None:
                     err = getattr(event.event_specific_data, "error", None)
                     if err is not None:
-                        print(f"FAILED step {event.step_key}: {err.message.strip()}",
-                              file=sys.stderr)
+                        print(
+                            f"FAILED step {event.step_key}: {err.message.strip()}", file=sys.stderr
+                        )
         return result.success
 
 
@@ -69,15 +72,19 @@ def print_outputs(settings: Settings) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--no-demo", action="store_true",
-                        help="never generate demo data, even if the raw folder is empty")
+    parser.add_argument(
+        "--no-demo",
+        action="store_true",
+        help="never generate demo data, even if the raw folder is empty",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     settings = load_settings()
     if raw_folder_empty(settings):
         if args.no_demo:
-            print(f"Raw folder {settings.raw_dir} is empty and --no-demo was given.",
-                  file=sys.stderr)
+            print(
+                f"Raw folder {settings.raw_dir} is empty and --no-demo was given.", file=sys.stderr
+            )
             return 2
         generate_demo(settings)
     started = time.perf_counter()

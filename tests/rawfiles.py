@@ -14,9 +14,15 @@ def month_end(period: str) -> str:
     return (nxt - timedelta(days=1)).isoformat()
 
 
-def write_table(raw: Path, table: str, rows: list[dict[str, object]], provider: str | None = None,
-                period: str | None = None, columns: list[str] | None = None,
-                name: str | None = None) -> Path:
+def write_table(
+    raw: Path,
+    table: str,
+    rows: list[dict[str, object]],
+    provider: str | None = None,
+    period: str | None = None,
+    columns: list[str] | None = None,
+    name: str | None = None,
+) -> Path:
     """Write one contract table as CSV; missing fields are empty."""
     t = load_contract().table(table)
     cols = columns or [c.source for c in t.columns]
@@ -34,12 +40,20 @@ def write_table(raw: Path, table: str, rows: list[dict[str, object]], provider: 
     return path
 
 
-def write_header(raw: Path, provider: str, period: str,
-                 created: datetime | None = None) -> Path:
+def write_header(raw: Path, provider: str, period: str, created: datetime | None = None) -> Path:
     y, m = (int(x) for x in period.split("-"))
     created = created or datetime(y + (m == 12), m % 12 + 1, 15, 9, 0, 0)
-    return write_table(raw, "mhs000_header", [{
-        "OrgIDProv": provider, "ReportingPeriodStartDate": f"{period}-01",
-        "ReportingPeriodEndDate": month_end(period),
-        "DateTimeDatSetCreate": created.isoformat(),
-    }], provider, period)
+    return write_table(
+        raw,
+        "mhs000_header",
+        [
+            {
+                "OrgIDProv": provider,
+                "ReportingPeriodStartDate": f"{period}-01",
+                "ReportingPeriodEndDate": month_end(period),
+                "DateTimeDatSetCreate": created.isoformat(),
+            }
+        ],
+        provider,
+        period,
+    )

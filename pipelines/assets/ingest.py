@@ -23,12 +23,24 @@ def _specs() -> list[dg.AssetSpec]:
         )
         for t in load_contract().tables
     ]
-    specs.append(dg.AssetSpec(["meta", "manifest"], group_name=GROUP, owners=OWNERS,
-                              kinds={"duckdb"},
-                              description="Every raw file seen, with hash, counts and status."))
-    specs.append(dg.AssetSpec(["meta", "quarantine"], group_name=GROUP, owners=OWNERS,
-                              kinds={"duckdb"},
-                              description="Rows refused at ingest with file, line, field, reason."))
+    specs.append(
+        dg.AssetSpec(
+            ["meta", "manifest"],
+            group_name=GROUP,
+            owners=OWNERS,
+            kinds={"duckdb"},
+            description="Every raw file seen, with hash, counts and status.",
+        )
+    )
+    specs.append(
+        dg.AssetSpec(
+            ["meta", "quarantine"],
+            group_name=GROUP,
+            owners=OWNERS,
+            kinds={"duckdb"},
+            description="Rows refused at ingest with file, line, field, reason.",
+        )
+    )
     return specs
 
 
@@ -45,12 +57,14 @@ def ingest_raw_extracts(context: dg.AssetExecutionContext):
         if key.path[0] == "raw":
             meta["rows_loaded_this_run"] = by_table.get(key.path[1], 0)
         elif key.path[1] == "manifest":
-            meta.update({
-                "files_seen": len(report.outcomes),
-                "files_loaded": report.count("loaded"),
-                "files_unchanged": report.count("unchanged"),
-                "files_rejected": len(report.problems),
-            })
+            meta.update(
+                {
+                    "files_seen": len(report.outcomes),
+                    "files_loaded": report.count("loaded"),
+                    "files_unchanged": report.count("unchanged"),
+                    "files_rejected": len(report.problems),
+                }
+            )
         else:
             meta["rows_quarantined_this_run"] = report.rows_quarantined
         yield dg.MaterializeResult(asset_key=key, metadata=meta)

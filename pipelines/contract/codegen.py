@@ -21,10 +21,16 @@ SNAPSHOT_FAMILIES = {"mhsds", "oap"}
 
 META = [
     ("_provider", "provider_code", "Provider code taken from the drop folder (OrgIDProv)."),
-    ("_period_start", "reporting_period_start",
-     "First day of the month of the submission the record came from."),
-    ("_submission_created", "submission_created",
-     "DateTimeDatSetCreate of the MHSDS submission the record came from."),
+    (
+        "_period_start",
+        "reporting_period_start",
+        "First day of the month of the submission the record came from.",
+    ),
+    (
+        "_submission_created",
+        "submission_created",
+        "DateTimeDatSetCreate of the MHSDS submission the record came from.",
+    ),
     ("_file_id", "source_file_id", "meta.manifest file_id of the file the record came from."),
     ("_record_no", "source_record_no", "Record number within that file."),
 ]
@@ -45,8 +51,11 @@ def partition_columns(table: Table) -> list[str]:
         return keys_with_org(table, keys)
     if is_snapshot(table):
         return ["provider_code", *keys]
-    return ["provider_code", "reporting_period_start", *[k for k in keys
-            if k not in {"org_id_prov", "reporting_period_start_date"}]]
+    return [
+        "provider_code",
+        "reporting_period_start",
+        *[k for k in keys if k not in {"org_id_prov", "reporting_period_start_date"}],
+    ]
 
 
 def keys_with_org(table: Table, keys: list[str]) -> list[str]:
@@ -117,8 +126,10 @@ def _col_yaml(table: Table) -> list[str]:
             tests.append("          - not_null")
         if c.domain and c.type == "code":
             vals = ", ".join(f"'{v}'" for v in c.domain)
-            tests.append(f"          - accepted_values:\n              arguments:\n"
-                         f"                values: [{vals}]")
+            tests.append(
+                f"          - accepted_values:\n              arguments:\n"
+                f"                values: [{vals}]"
+            )
         if tests:
             lines.append("        data_tests:")
             lines += tests
@@ -137,8 +148,10 @@ def staging_yaml(contract: Contract) -> str:
     for t in contract.tables:
         cols = partition_columns(t)
         lines.append(f"  - name: {model_name(t)}")
-        lines.append(f'    description: "{t.description} Current version of each record '
-                     f'from raw.{t.name} ({t.source_table}), renamed and typed."')
+        lines.append(
+            f'    description: "{t.description} Current version of each record '
+            f'from raw.{t.name} ({t.source_table}), renamed and typed."'
+        )
         lines.append("    data_tests:")
         lines.append("      - unique_combination:")
         lines.append("          arguments:")
@@ -150,11 +163,17 @@ def staging_yaml(contract: Contract) -> str:
 
 
 def sources_yaml(contract: Contract) -> str:
-    lines = [YAML_HEADER.rstrip(), "version: 2", "", "sources:", "  - name: raw",
-             "    schema: raw",
-             '    description: "Raw extracts as loaded by the ingest assets (typed, identifiers '
-             'pseudonymised, every delivery kept until superseded)."',
-             "    tables:"]
+    lines = [
+        YAML_HEADER.rstrip(),
+        "version: 2",
+        "",
+        "sources:",
+        "  - name: raw",
+        "    schema: raw",
+        '    description: "Raw extracts as loaded by the ingest assets (typed, identifiers '
+        'pseudonymised, every delivery kept until superseded)."',
+        "    tables:",
+    ]
     for t in contract.tables:
         lines.append(f"      - name: {t.name}")
         lines.append(f'        description: "{t.description} ({t.family}: {t.source_table})"')

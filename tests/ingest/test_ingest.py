@@ -13,16 +13,22 @@ from pipelines.ingest.pseudonymise import MissingPseudonymKey, nhs_number_valid
 from tests.rawfiles import write_header, write_table
 
 SPELL = {
-    "OrgIDProv": "RXA", "UniqHospProvSpellID": "RXA-S1", "UniqServReqID": "RXA-R1",
-    "LocalPatientId": "RXALP00000001", "StartDateHospProvSpell": "2024-01-03",
-    "MethAdmMHHospProvSpell": "21", "SourceAdmMHHospProvSpell": "19",
+    "OrgIDProv": "RXA",
+    "UniqHospProvSpellID": "RXA-S1",
+    "UniqServReqID": "RXA-R1",
+    "LocalPatientId": "RXALP00000001",
+    "StartDateHospProvSpell": "2024-01-03",
+    "MethAdmMHHospProvSpell": "21",
+    "SourceAdmMHHospProvSpell": "19",
 }
 
 
 def settings_for(tmp_path: Path, **env: str):
-    base = {"MHP_RAW_DIR": str(tmp_path / "raw"),
-            "MHP_WAREHOUSE": str(tmp_path / "wh.duckdb"),
-            "MHP_PUBLISH_DIR": str(tmp_path / "pub")}
+    base = {
+        "MHP_RAW_DIR": str(tmp_path / "raw"),
+        "MHP_WAREHOUSE": str(tmp_path / "wh.duckdb"),
+        "MHP_PUBLISH_DIR": str(tmp_path / "pub"),
+    }
     base.update(env)
     return load_settings(base)
 
@@ -63,17 +69,30 @@ def test_rows_loaded_or_quarantined_with_file_line_field(tmp_path: Path) -> None
     assert (out.rows_in, out.rows_loaded, out.rows_quarantined) == (7, 1, 6)
     got = q(s, "select line_no, field, reason from meta.quarantine order by line_no")
     assert [(g[0], g[1]) for g in got] == [
-        (3, "MethAdmMHHospProvSpell"), (4, "DischDateHospProvSpell"),
-        (5, "UniqHospProvSpellID"), (6, "StartDateHospProvSpell"),
-        (7, "DischDateHospProvSpell"), (8, "LocalPatientId"),
+        (3, "MethAdmMHHospProvSpell"),
+        (4, "DischDateHospProvSpell"),
+        (5, "UniqHospProvSpellID"),
+        (6, "StartDateHospProvSpell"),
+        (7, "DischDateHospProvSpell"),
+        (8, "LocalPatientId"),
     ]
     reasons = " | ".join(g[2] for g in got)
-    for text in ["not a valid code", "discharge date before admission", "duplicate key",
-                 "not a valid date", "after the end of the reporting period", "malformed row"]:
+    for text in [
+        "not a valid code",
+        "discharge date before admission",
+        "duplicate key",
+        "not a valid date",
+        "after the end of the reporting period",
+        "malformed row",
+    ]:
         assert text in reasons
     # manifest reconciles: every input row loaded or quarantined
-    assert q(s, "select count(*) from meta.manifest where rows_in <> rows_loaded + "
-                "rows_quarantined")[0][0] == 0
+    assert (
+        q(s, "select count(*) from meta.manifest where rows_in <> rows_loaded + rows_quarantined")[
+            0
+        ][0]
+        == 0
+    )
     # identifiers never stored
     stored = q(s, "select person_key from raw.mhs501_hosp_prov_spell")[0][0]
     assert stored != "RXALP00000001" and len(stored) == 32
@@ -83,13 +102,34 @@ def test_missing_column_rejects_file_names_file_and_column(tmp_path: Path) -> No
     s = settings_for(tmp_path)
     raw = s.raw_dir
     write_header(raw, "RXA", "2024-01")
-    cols = [c for c in ["OrgIDProv", "UniqHospProvSpellID", "UniqServReqID", "LocalPatientId",
-                        "StartDateHospProvSpell", "MethAdmMHHospProvSpell"]]
+    cols = [
+        c
+        for c in [
+            "OrgIDProv",
+            "UniqHospProvSpellID",
+            "UniqServReqID",
+            "LocalPatientId",
+            "StartDateHospProvSpell",
+            "MethAdmMHHospProvSpell",
+        ]
+    ]
     write_table(raw, "mhs501_hosp_prov_spell", [SPELL], "RXA", "2024-01", columns=cols)
-    write_table(raw, "mhs502_ward_stay", [{
-        "OrgIDProv": "RXA", "UniqWardStayID": "RXA-W1", "UniqHospProvSpellID": "RXA-S1",
-        "LocalPatientId": "RXALP00000001", "StartDateWardStay": "2024-01-03", "WardCode": "W1",
-    }], "RXA", "2024-01")
+    write_table(
+        raw,
+        "mhs502_ward_stay",
+        [
+            {
+                "OrgIDProv": "RXA",
+                "UniqWardStayID": "RXA-W1",
+                "UniqHospProvSpellID": "RXA-S1",
+                "LocalPatientId": "RXALP00000001",
+                "StartDateWardStay": "2024-01-03",
+                "WardCode": "W1",
+            }
+        ],
+        "RXA",
+        "2024-01",
+    )
     report = ingest(s)
     assert len(report.problems) == 1
     msg = report.problems[0].message or ""
@@ -109,8 +149,13 @@ def test_rerun_is_noop_and_refresh_replaces(tmp_path: Path) -> None:
     s = settings_for(tmp_path)
     raw = s.raw_dir
     write_header(raw, "RXA", "2024-01", datetime(2024, 2, 15, 9))
-    write_table(raw, "mhs501_hosp_prov_spell",
-                [SPELL, {**SPELL, "UniqHospProvSpellID": "RXA-S2"}], "RXA", "2024-01")
+    write_table(
+        raw,
+        "mhs501_hosp_prov_spell",
+        [SPELL, {**SPELL, "UniqHospProvSpellID": "RXA-S2"}],
+        "RXA",
+        "2024-01",
+    )
     first = ingest(s)
     assert first.count("loaded") == 2
     snapshot = q(s, "select * from raw.mhs501_hosp_prov_spell order by 2")
@@ -119,13 +164,25 @@ def test_rerun_is_noop_and_refresh_replaces(tmp_path: Path) -> None:
     assert q(s, "select * from raw.mhs501_hosp_prov_spell order by 2") == snapshot
     # refresh: later DateTimeDatSetCreate, one row removed, a discharge date added
     write_header(raw, "RXA", "2024-01", datetime(2024, 3, 1, 9))
-    write_table(raw, "mhs501_hosp_prov_spell",
-                [{**SPELL, "DischDateHospProvSpell": "2024-01-20", "MethOfDischMHHospProvSpell": "1",
-                  "DestOfDischHospProvSpell": "19"}], "RXA", "2024-01")
+    write_table(
+        raw,
+        "mhs501_hosp_prov_spell",
+        [
+            {
+                **SPELL,
+                "DischDateHospProvSpell": "2024-01-20",
+                "MethOfDischMHHospProvSpell": "1",
+                "DestOfDischHospProvSpell": "19",
+            }
+        ],
+        "RXA",
+        "2024-01",
+    )
     third = ingest(s)
     assert third.count("loaded") == 2
-    rows = q(s, "select UniqHospProvSpellID, DischDateHospProvSpell from "
-                "raw.mhs501_hosp_prov_spell")
+    rows = q(
+        s, "select UniqHospProvSpellID, DischDateHospProvSpell from raw.mhs501_hosp_prov_spell"
+    )
     assert [(r[0], str(r[1])) for r in rows] == [("RXA-S1", "2024-01-20")]
     assert q(s, "select count(*) from meta.manifest where status = 'superseded'")[0][0] == 2
     # an older delivery arriving later is refused as stale
@@ -139,9 +196,20 @@ def test_non_utf8_and_empty_files_rejected(tmp_path: Path) -> None:
     s = settings_for(tmp_path)
     raw = s.raw_dir
     write_header(raw, "RXA", "2024-01")
-    p = write_table(raw, "mhs902_service_team_details", [{
-        "OrgIDProv": "RXA", "UniqCareProfTeamLocalID": "T1", "ServTeamTypeMH": "A05",
-        "ServTeamIntAgeGroup": "adult"}], "RXA", "2024-01")
+    p = write_table(
+        raw,
+        "mhs902_service_team_details",
+        [
+            {
+                "OrgIDProv": "RXA",
+                "UniqCareProfTeamLocalID": "T1",
+                "ServTeamTypeMH": "A05",
+                "ServTeamIntAgeGroup": "adult",
+            }
+        ],
+        "RXA",
+        "2024-01",
+    )
     p.write_bytes(p.read_bytes().replace(b"adult", "adulté".encode("latin-1")))
     e = raw / "mhsds" / "RXA" / "2024-01" / "MHS201CareContact.csv"
     e.write_bytes(b"")

@@ -1,0 +1,48 @@
+{#- Aggregate one metric from a monthly fact CTE to every requested level
+    (provider, locality, ward, team) and bed-type group, in the long format of
+    mart_metric_values. The source must have provider_code, period_start,
+    locality and, for ward/team levels, ward_code/ward_name or
+    team_code/team_name, plus the columns used by the measure expressions.
+
+    value_kind: count -> value = numerator
+                pct   -> value = 100 * numerator / denominator
+                mean  -> value = numerator / denominator
+                median-> numerator holds the median, denominator the count
+-#}
+{% macro metric_rollup(source, metric_id, numerator, denominator=none, value_kind='count',
+                       levels=('provider', 'locality', 'ward'), groups=none) -%}
+{%- set groups = groups or {'all': 'true'} -%}
+{%- set unit_cols = {
+    'provider': ('provider_code', 'provider_code'),
+    'locality': ('locality', 'locality'),
+    'ward': ('ward_code', 'ward_name'),
+    'team': ('team_code', 'team_name'),
+} -%}
+{%- for level in levels %}
+{%- set code_col, name_col = unit_cols[level] %}
+{%- for gname, gcond in groups.items() %}
+    select
+        '{{ metric_id }}' as metric_id,
+        period_start,
+        'month' as period_type,
+        provider_code,
+        '{{ level }}' as level,
+        cast({{ code_col }} as {{ dbt.type_string() }}) as unit_code,
+        cast({{ 'max(' ~ name_col ~ ')' if level != 'provider' else 'provider_code' }} as {{ dbt.type_string() }}) as unit_name,
+        '{{ gname }}' as bed_type_group,
+        cast({{ numerator }} as double) as numerator,
+        cast({{ denominator if denominator is not none else 'null' }} as double) as denominator,
+        '{{ value_kind }}' as value_kind
+    from {{ source }}
+    where {{ gcond }}
+      {%- if level != 'provider' %} and {{ code_col }} is not null{% endif %}
+    group by period_start, provider_code{% if level != 'provider' %}, {{ code_col }}{% endif %}
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+{%- endfor %}
+{%- if not loop.last %}
+    union all
+{%- endif %}
+{%- endfor %}
+{%- endmacro %}

@@ -1,0 +1,47 @@
+-- Care contacts with team, locality and attendance flags.
+-- Booked = AttendStatus 2, 3, 5, 6, 7; attended = 5, 6; DNA = 2, 3.
+with contacts as (
+
+    select * from {{ ref('stg_mhsds__care_contact') }}
+
+),
+
+referrals as (
+
+    select provider_code, uniq_serv_req_id, uniq_care_prof_team_local_id
+    from {{ ref('stg_mhsds__referral') }}
+
+),
+
+teams as (
+
+    select * from {{ ref('int_teams') }}
+
+)
+
+select
+    contacts.provider_code,
+    contacts.uniq_care_cont_id,
+    contacts.uniq_serv_req_id,
+    contacts.person_key,
+    coalesce(contacts.uniq_care_prof_team_local_id, referrals.uniq_care_prof_team_local_id)
+        as team_code,
+    coalesce(teams.team_name, contacts.uniq_care_prof_team_local_id) as team_name,
+    coalesce(teams.locality, 'Unknown') as locality,
+    teams.team_type,
+    contacts.care_cont_date,
+    {{ month_start('contacts.care_cont_date') }} as period_start,
+    contacts.clin_cont_dur_of_care_cont as duration_minutes,
+    contacts.cons_mechanism_mh,
+    contacts.attend_status,
+    contacts.attend_status in ('5', '6') as is_attended,
+    contacts.attend_status in ('2', '3') as is_dna,
+    contacts.attend_status in ('2', '3', '5', '6', '7') as is_booked
+from contacts
+left join referrals
+    on referrals.provider_code = contacts.provider_code
+    and referrals.uniq_serv_req_id = contacts.uniq_serv_req_id
+left join teams
+    on teams.provider_code = contacts.provider_code
+    and teams.team_code
+        = coalesce(contacts.uniq_care_prof_team_local_id, referrals.uniq_care_prof_team_local_id)

@@ -1,0 +1,42 @@
+-- Ward stays with their ward's locality and bed type, and an exclusive end
+-- date: the end date, or (while open) the end of the last month the record
+-- was submitted in, so a stay that stops being submitted is not counted
+-- forever.
+with stays as (
+
+    select * from {{ ref('stg_mhsds__ward_stay') }}
+
+),
+
+wards as (
+
+    select * from {{ ref('int_wards') }}
+
+)
+
+select
+    stays.provider_code,
+    stays.uniq_ward_stay_id,
+    stays.uniq_hosp_prov_spell_id,
+    stays.person_key,
+    stays.ward_code,
+    coalesce(wards.ward_name, stays.ward_code) as ward_name,
+    coalesce(wards.locality, 'Unknown') as locality,
+    coalesce(stays.mh_admitted_patient_class, wards.ward_bed_type) as bed_type,
+    case
+        when coalesce(stays.mh_admitted_patient_class, wards.ward_bed_type) in ('200', '201', '202')
+            then true else false
+    end as is_adult_acute,
+    stays.start_date_ward_stay as start_date,
+    stays.end_date_ward_stay as end_date,
+    coalesce(
+        stays.end_date_ward_stay,
+        {{ next_month_start('stays.reporting_period_start') }}
+    ) as end_excl,
+    stays.reporting_period_start as last_submitted_period
+from stays
+left join wards
+    on wards.provider_code = stays.provider_code
+    and wards.ward_code = stays.ward_code
+    and stays.start_date_ward_stay >= wards.effective_from
+    and stays.start_date_ward_stay < wards.effective_to_excl
