@@ -14,7 +14,7 @@ export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DO_NOT_TRACK := 1
 
-.PHONY: run test dev clean install install-dev lint codegen bench sql rollback help
+.PHONY: run test dev clean install install-dev lint codegen bench sql rollback versions help
 
 help:
 	@echo "make run       - install, generate demo data if the raw folder is empty, run the pipeline"
@@ -22,6 +22,8 @@ help:
 	@echo "make dev       - Dagster UI on http://127.0.0.1:3000 from workspace.yaml"
 	@echo "make lint      - ruff"
 	@echo "make codegen   - regenerate dbt sources/staging from the raw contract"
+	@echo "make versions  - list published versions"
+	@echo "make rollback  - restore the previous published version (TO=<version id> for another)"
 	@echo "make clean     - remove generated data, warehouse files and dbt artefacts"
 
 $(UV):
@@ -45,6 +47,7 @@ run: install
 
 test: install-dev
 	$(PY) -m pipelines.contract.codegen --check
+	$(PY) -m pipelines.docs --check
 	$(PY) -m pytest; rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected"; exit 0; fi; exit $$rc
 
 lint: install-dev
@@ -56,6 +59,12 @@ codegen: install
 dev: install
 	$(PY) -c "from pipelines.config import load_settings; from pipelines.dagster_home import ensure_dagster_home; ensure_dagster_home(load_settings())"
 	$(VENV)/bin/dagster dev -w workspace.yaml -h 127.0.0.1 -p $${DAGSTER_PORT:-3000}
+
+rollback: install
+	$(PY) -m pipelines.publish rollback $(if $(TO),--to $(TO))
+
+versions: install
+	$(PY) -m pipelines.publish list
 
 clean:
 	rm -rf data dbt_project/target dbt_project/logs dbt_project/.user.yml .dagster_home \

@@ -15,6 +15,7 @@ export_dbt_env(SETTINGS)
 prepare_manifest(SETTINGS)
 
 from pipelines.assets.ingest import ingest_raw_extracts  # noqa: E402
+from pipelines.assets.publish import published_marts  # noqa: E402
 from pipelines.assets.transform import dbt_models  # noqa: E402
 
 pipeline_job = dg.define_asset_job(
@@ -24,7 +25,7 @@ pipeline_job = dg.define_asset_job(
 )
 
 defs = dg.Definitions(
-    assets=[ingest_raw_extracts, dbt_models],
+    assets=[ingest_raw_extracts, dbt_models, published_marts],
     jobs=[pipeline_job],
     resources={
         "dbt": OfflineDbtCliResource(

@@ -6,8 +6,9 @@ from pathlib import Path
 import pytest
 
 from pipelines.config import Settings
+from pipelines.publish import PublishResult, publish
 
-from .helpers import build_warehouse, make_settings
+from .helpers import GATE, build_warehouse, make_settings
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -37,3 +38,15 @@ def settings(tmp_path: Path, warehouse: Path) -> Settings:
 @pytest.fixture
 def public_settings(tmp_path: Path, warehouse: Path) -> Settings:
     return make_settings(tmp_path, warehouse, mode="public")
+
+
+@pytest.fixture(scope="session")
+def published(
+    tmp_path_factory: pytest.TempPathFactory, warehouse_template: Path
+) -> tuple[Settings, PublishResult]:
+    """One internal publication shared by tests that only read it (never modify it)."""
+    tmp = tmp_path_factory.mktemp("published")
+    wh = tmp / "warehouse.duckdb"
+    shutil.copyfile(warehouse_template, wh)
+    settings = make_settings(tmp, wh)
+    return settings, publish(settings, "run-0001", GATE)

@@ -8,6 +8,7 @@ import duckdb
 
 from pipelines.config import DBT_PROJECT_DIR, Settings, load_settings
 
+GATE = {"passed": True, "failed_checks": []}
 CATALOGUE_CSV = DBT_PROJECT_DIR / "seeds" / "metric_catalogue.csv"
 MONTH = date(2024, 4, 1)
 

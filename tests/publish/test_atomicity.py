@@ -83,6 +83,19 @@ def test_failure_between_the_two_swaps_restores_the_previous_version(
     assert [v.version_id for v in list_versions(settings.publish_dir)] == [first.version_id]
 
 
+def test_first_publication_failing_between_the_swaps_leaves_nothing_published(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(versions_mod, "swap_symlink", _raise)
+    with pytest.raises(Boom):
+        publish(settings, "run-0001", {})
+    pub = settings.publish_dir
+    assert not (pub / "marts.duckdb").exists()
+    assert not (pub / "parquet").exists() and not (pub / "parquet").is_symlink()
+    assert list_versions(pub) == []
+    assert _leftovers(pub) == []
+
+
 BAD_VALUES = {  # column of mart_metric_values -> identifier-shaped value, one row each
     "unit_name": "9434765919",
     "unit_code": "943 476 5919",

@@ -1,7 +1,6 @@
 """publish(): what the published file and Parquet folder contain, and how they are laid out."""
 
 import json
-import shutil
 import stat
 from pathlib import Path
 
@@ -19,22 +18,9 @@ from pipelines.publish import (
 from pipelines.publish.files import publish_lock
 from pipelines.publish.storage_format import READABLE_BY_V1_5, storage_version_number
 
-from .helpers import make_settings, modify_warehouse, sql
+from .helpers import GATE, modify_warehouse, sql
 
 EXPECTED_TABLES = {"metric_values", "metric_catalogue", "data_quality", "spc", "publish_log"}
-GATE = {"passed": True, "failed_checks": []}
-
-
-@pytest.fixture(scope="module")
-def published(
-    tmp_path_factory: pytest.TempPathFactory, warehouse_template: Path
-) -> tuple[Settings, PublishResult]:
-    """One publication shared by the tests below that only read it."""
-    tmp = tmp_path_factory.mktemp("published")
-    wh = tmp / "warehouse.duckdb"
-    shutil.copyfile(warehouse_template, wh)
-    settings = make_settings(tmp, wh)
-    return settings, publish(settings, "run-0001", GATE)
 
 
 def _tables(path: Path) -> set[tuple[str, str]]:

@@ -51,7 +51,7 @@ def test_rollback_restores_the_previous_version(settings: Settings) -> None:
     assert rollback(settings, to=ids[2]).version_id == ids[2]
     assert snapshot(pub) == v2_files
     rollback(settings, to=ids[0])
-    with pytest.raises(PublishError, match="oldest"):
+    with pytest.raises(PublishError, match="no version older"):
         rollback(settings)
     with pytest.raises(PublishError, match="no kept version"):
         rollback(settings, to="nope")

@@ -1,0 +1,125 @@
+"""Generate docs/metrics.md and docs/raw-contract.md from the two sources of truth.
+
+``python -m pipelines.docs`` rewrites them; ``--check`` fails when stale
+(run by ``make test``).
+"""
+
+import sys
+from pathlib import Path
+
+from pipelines.catalogue import DOMAINS, load_catalogue
+from pipelines.config import PROJECT_ROOT
+from pipelines.contract import load_contract
+from pipelines.contract.codegen import model_name
+
+DOCS = PROJECT_ROOT / "docs"
+
+
+def _cell(text: object) -> str:
+    return str(text or "").replace("|", "\\|").replace("\n", " ")
+
+
+def metrics_md() -> str:
+    lines = [
+        "# Metric catalogue",
+        "",
+        "Generated from `dbt_project/seeds/metric_catalogue.csv` by `python -m pipelines.docs`;",
+        "do not edit by hand. Every metric appears in `mart_metric_values` (published as",
+        "`metric_values`) at provider, locality and ward or team level, monthly (and",
+        "quarterly / rolling 12 months where the national measure has them).",
+        "Where we knowingly differ from a national definition, see",
+        "[differences from national definitions](national-differences.md).",
+        "",
+    ]
+    cat = load_catalogue()
+    for domain in DOMAINS:
+        ms = [m for m in cat if m.domain == domain]
+        if not ms:
+            continue
+        lines += [f"## {domain.capitalize()}", "",
+                  "| id | name | definition | numerator / denominator | unit | better | "
+                  "national ID | target | sources |",
+                  "|---|---|---|---|---|---|---|---|---|"]
+        for m in ms:
+            nd = _cell(m.numerator_definition)
+            if m.denominator_definition:
+                nd += " / " + _cell(m.denominator_definition)
+            target = ""
+            if m.target_value is not None:
+                target = f"{'at most' if m.target_type == 'max' else 'at least'} {m.target_value:g}"
+            lines.append(
+                f"| `{m.metric_id}` | {_cell(m.metric_name)} | {_cell(m.description)} | {nd} | "
+                f"{m.unit} | {m.better_direction} | {m.national_measure_id or ''} | {target} | "
+                f"{_cell(m.source_tables)} |"
+            )
+        lines.append("")
+    return "\n".join(lines)
+
+
+def contract_md() -> str:
+    c = load_contract()
+    lines = [
+        "# Raw contract",
+        "",
+        "Generated from `pipelines/contract/raw_contract.yml` by `python -m pipelines.docs`;",
+        "do not edit by hand. This is what a trust drops into the raw folder (see the README",
+        "for the folder layout). Column names follow MHSDS v6. A file missing a *required*",
+        "column is rejected; a row failing a check is quarantined with file, line, field and",
+        "reason. Identifier columns (pii) are pseudonymised at ingest and never stored.",
+        "",
+    ]
+    for t in c.tables:
+        lines += [f"## {t.source_table} (`{t.family}`)", "", t.description, "",
+                  f"Key: {', '.join(t.key)}. Raw table `raw.{t.name}`, staging model "
+                  f"`{model_name(t)}`.", ""]
+        if t.row_rules:
+            lines += ["Row rules: " + "; ".join(f"{r.reason} (`{r.check}`)" for r in t.row_rules),
+                      ""]
+        lines += ["| column | type | required | empty allowed | checks | description |",
+                  "|---|---|---|---|---|---|"]
+        for col in t.columns:
+            checks = []
+            if col.domain_name:
+                checks.append(f"code list `{col.domain_name}`")
+            if col.min is not None:
+                checks.append(f">= {col.min}")
+            if col.max is not None:
+                checks.append(f"<= {col.max}")
+            if col.type == "date" and not col.future_ok and t.is_monthly:
+                checks.append("not after the reporting month")
+            if col.pii:
+                checks.append(f"pseudonymised ({col.pii})")
+            lines.append(
+                f"| {col.source} | {col.type} | {'yes' if col.required else 'no'} | "
+                f"{'yes' if col.nullable and col.source not in t.key else 'no'} | "
+                f"{', '.join(checks)} | {_cell(col.description)} |"
+            )
+        lines.append("")
+    lines += ["## Code lists", ""]
+    for name, values in c.code_lists.items():
+        lines.append(f"- `{name}`: {', '.join(values)}")
+    return "\n".join(lines) + "\n"
+
+
+def generated() -> dict[Path, str]:
+    return {DOCS / "metrics.md": metrics_md(), DOCS / "raw-contract.md": contract_md()}
+
+
+def main(argv: list[str] | None = None) -> int:
+    check = "--check" in (argv if argv is not None else sys.argv[1:])
+    stale = []
+    for path, text in generated().items():
+        if check:
+            if not path.exists() or path.read_text(encoding="utf-8") != text:
+                stale.append(str(path))
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+    if stale:
+        print("out of date (run python -m pipelines.docs):\n  " + "\n  ".join(stale))
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,65 @@
+"""What may be published: an allow-list of warehouse relations and their published names.
+
+Nothing else in the warehouse (raw, staging, intermediate, meta, person-level
+``fct_`` tables, even inside the marts schema) is ever read into the published
+file: tables are selected by exact name from this list, not by pattern.
+"""
+
+from dataclasses import dataclass
+
+import duckdb
+
+from pipelines.publish.disclosure import q
+
+WAREHOUSE_ALIAS = "wh"
+
+
+@dataclass(frozen=True)
+class Source:
+    published: str  # table name in the published file (schema main) and the Parquet file stem
+    schema: str  # schema in the warehouse
+    table: str  # table or view in the warehouse
+    required: bool = False
+    disclosure: bool = True  # False only for reference data with no figures about people
+
+    @property
+    def relation(self) -> str:
+        return f"{WAREHOUSE_ALIAS}.{q(self.schema)}.{q(self.table)}"
+
+
+METRIC_VALUES = Source("metric_values", "marts", "mart_metric_values", required=True)
+CATALOGUE = Source("metric_catalogue", "reference", "metric_catalogue", required=True,
+                   disclosure=False)
+OPTIONAL = [
+    Source("data_quality", "marts", "mart_data_quality"),
+    Source("spc", "marts", "mart_spc"),
+    Source("funnel", "marts", "mart_funnel"),
+    Source("costs", "marts", "mart_costs"),
+    Source("productivity", "marts", "mart_productivity"),
+]
+SOURCES = [METRIC_VALUES, CATALOGUE, *OPTIONAL]
+PUBLISH_LOG = "publish_log"
+
+# Every table name that can appear in a published file, in publishing order.
+ALLOWED_TABLES = [s.published for s in SOURCES] + [PUBLISH_LOG]
+
+# Catalogue columns copied onto each metric_values row for convenience.
+CATALOGUE_COLUMNS = ["metric_name", "domain", "unit", "better_direction", "value_kind"]
+
+MANIFEST = ("meta", "manifest")
+
+
+Columns = dict[tuple[str, str], list[tuple[str, str]]]
+
+
+def warehouse_columns(con: duckdb.DuckDBPyConnection) -> Columns:
+    """(schema, table) -> [(column, type)] for every table and view in the attached warehouse."""
+    rows = con.execute(
+        "select schema_name, table_name, column_name, data_type from duckdb_columns() "
+        "where database_name = ? order by schema_name, table_name, column_index",
+        [WAREHOUSE_ALIAS],
+    ).fetchall()
+    out: Columns = {}
+    for schema, table, column, dtype in rows:
+        out.setdefault((schema, table), []).append((column, dtype))
+    return out
