@@ -43,6 +43,7 @@ class Settings:
     dagster_home: Path = field(default_factory=lambda: PROJECT_ROOT / ".dagster_home")
     demo_data: bool = True
     dbt_target: str = "duckdb"
+    dbt_target_path: Path | None = None
 
     @property
     def key_is_demo(self) -> bool:
@@ -71,4 +72,6 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         dagster_home=_path(e, "DAGSTER_HOME", ".dagster_home"),
         demo_data=_bool(e, "MHP_DEMO_DATA", True),
         dbt_target=(e.get("MHP_DBT_TARGET") or "duckdb"),
+        dbt_target_path=_path(e, "MHP_DBT_TARGET_PATH", "") if e.get("MHP_DBT_TARGET_PATH")
+        else None,
     )

@@ -21,12 +21,17 @@ def dbt_executable() -> str:
 
 def dbt_env(settings: Settings) -> dict[str, str]:
     """Environment for dbt subprocesses: warehouse path and no usage tracking."""
-    return {
+    env = {
         "MHP_WAREHOUSE": str(settings.warehouse),
         "MHP_DBT_TARGET": settings.dbt_target,
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR),
     }
+    if settings.dbt_target_path is not None:
+        # a private target/log folder, so parallel dbt runs (tests, benchmark) never collide
+        env["DBT_TARGET_PATH"] = str(settings.dbt_target_path)
+        env["DBT_LOG_PATH"] = str(settings.dbt_target_path / "logs")
+    return env
 
 
 def export_dbt_env(settings: Settings) -> None:

@@ -6,7 +6,8 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
-from pipelines.dbt_project import dbt_project
+from pipelines.config import load_settings
+from pipelines.dbt_project import dbt_project, export_dbt_env
 
 OWNERS = ["team:analytics-engineering"]
 
@@ -33,4 +34,5 @@ PROJECT = dbt_project()
 )
 def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     """dbt build: models and their tests, staging to marts."""
+    export_dbt_env(load_settings())
     yield from dbt.cli(["build"], context=context).stream()
