@@ -40,23 +40,18 @@ def export_dbt_env(settings: Settings) -> None:
 
 
 def prepare_manifest(settings: Settings, force: bool = False) -> Path:
-    """Run ``dbt parse`` if the manifest is missing (dagster-dbt needs it at import)."""
+    """Run ``dbt parse`` into dbt_project/target (dagster-dbt reads the manifest there at
+    import). ``force`` re-parses so a changed project is never run with a stale manifest."""
     manifest = DBT_PROJECT_DIR / "target" / "manifest.json"
     if force or not manifest.exists():
         env = {**os.environ, **dbt_env(settings)}
+        for private in ("DBT_TARGET_PATH", "DBT_LOG_PATH"):
+            env.pop(private, None)
         subprocess.run(
-            [
-                dbt_executable(),
-                "parse",
-                "--quiet",
-                "--project-dir",
-                str(DBT_PROJECT_DIR),
-                "--profiles-dir",
-                str(DBT_PROJECT_DIR),
-            ],
-            check=True,
-            env=env,
-            cwd=DBT_PROJECT_DIR,
+            [dbt_executable(), "parse", "--quiet", "--project-dir", str(DBT_PROJECT_DIR),
+             "--profiles-dir", str(DBT_PROJECT_DIR),
+             "--target-path", str(DBT_PROJECT_DIR / "target")],
+            check=True, env=env, cwd=DBT_PROJECT_DIR,
         )
     return manifest
 

@@ -16,6 +16,7 @@ prepare_manifest(SETTINGS)
 
 from pipelines.assets.ingest import ingest_raw_extracts  # noqa: E402
 from pipelines.assets.publish import published_marts  # noqa: E402
+from pipelines.assets.quality import quality_checks  # noqa: E402
 from pipelines.assets.transform import dbt_models  # noqa: E402
 
 pipeline_job = dg.define_asset_job(
@@ -26,6 +27,7 @@ pipeline_job = dg.define_asset_job(
 
 defs = dg.Definitions(
     assets=[ingest_raw_extracts, dbt_models, published_marts],
+    asset_checks=quality_checks,
     jobs=[pipeline_job],
     resources={
         "dbt": OfflineDbtCliResource(

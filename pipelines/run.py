@@ -34,6 +34,10 @@ def run_pipeline(settings: Settings, selection: list[str] | None = None) -> bool
     ensure_dagster_home(settings)
     import dagster as dg
 
+    if "pipelines.definitions" not in sys.modules:
+        from pipelines.dbt_project import prepare_manifest
+
+        prepare_manifest(settings, force=True)  # never run with a stale manifest
     from pipelines.definitions import defs
 
     job = defs.resolve_job_def("mh_pipeline")

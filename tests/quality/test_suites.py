@@ -1,0 +1,68 @@
+"""The suites in expectations/ load, and every expectation is runnable and has a severity."""
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from pipelines.config import EXPECTATIONS_DIR
+from pipelines.quality import LAYERS, SuiteError, load_suites
+from pipelines.quality.checks import CHECKS
+from pipelines.quality.suites import SEVERITIES, parse_suite
+
+
+def test_every_suite_loads_and_every_expectation_has_a_severity() -> None:
+    suites = load_suites()
+    assert set(suites) == set(LAYERS)
+    for layer in LAYERS:
+        raw = yaml.safe_load((EXPECTATIONS_DIR / f"{layer}.yml").read_text(encoding="utf-8"))
+        assert raw["suite"] == layer
+        for item in raw["expectations"]:
+            assert item.get("severity") in SEVERITIES, f"{layer}.{item.get('id')}"
+        loaded = suites[layer]
+        assert [e.id for e in loaded.expectations] == [i["id"] for i in raw["expectations"]]
+        assert all(e.check in CHECKS and e.description for e in loaded.expectations)
+
+
+def test_suites_cover_the_required_rules_with_their_severities() -> None:
+    s = load_suites()
+    sev = {(layer, e.id): (e.check, e.severity)
+           for layer, suite in s.items() for e in suite.expectations}
+    assert sev[("ingest", "no_rejected_or_stale_files")] == ("file_status", "error")
+    assert sev[("staging", "quarantine_share_per_file")] == ("quarantine_share", "error")
+    assert sev[("staging", "quarantine_share_per_file_low")] == ("quarantine_share", "warning")
+    assert s["staging"].get("quarantine_share_per_file").params["max_share"] == 0.05
+    assert s["staging"].get("quarantine_share_per_file_low").params["max_share"] == 0.01
+    assert sev[("staging", "spell_discharge_not_before_admission")] == ("date_order", "error")
+    assert sev[("staging", "ward_stay_within_spell")] == ("within_parent", "error")
+    assert sev[("staging", "codes_in_contract_domains")] == ("accepted_values", "error")
+    assert sev[("staging", "staging_keys_unique")] == ("unique_keys", "error")
+    assert sev[("marts", "occupancy_plausible")] == ("metric_range", "error")
+    assert sev[("marts", "catalogue_metrics_present")] == ("metric_coverage", "error")
+    assert sev[("marts", "row_volume_vs_published")] == ("published_change", "warning")
+    assert sev[("marts", "occupied_bed_days_reconcile")] == ("fact_reconciliation", "error")
+    assert sev[("marts", "manifest_rows_reconcile")] == ("manifest_reconciliation", "error")
+
+
+@pytest.mark.parametrize("broken, message", [
+    ({"id": "x", "check": "date_order", "description": "d", "table": "stg_mhsds__ward_stay",
+      "start": "start_date_ward_stay", "end": "end_date_ward_stay"}, "severity"),
+    ({"id": "x", "check": "date_order", "severity": "fatal", "description": "d"}, "severity"),
+    ({"id": "x", "check": "nope", "severity": "error", "description": "d"}, "unknown check"),
+    ({"id": "x", "check": "completeness", "severity": "error", "description": "d",
+      "table": "stg_mhsds__ward_stay", "columns": ["no_such_column"], "min_share": 0.9},
+     "no column"),
+    ({"id": "x", "check": "completeness", "severity": "error", "description": "d",
+      "table": "stg_mhsds__ward_stay", "columns": ["ward_code"], "min_share": 95},
+     "fraction"),
+])
+def test_a_broken_suite_is_refused(broken: dict, message: str) -> None:
+    with pytest.raises(SuiteError, match=message):
+        parse_suite({"suite": "staging", "expectations": [broken]}, Path("staging.yml"))
+
+
+def test_duplicate_ids_are_refused() -> None:
+    item = {"id": "x", "check": "manifest_reconciliation", "severity": "error",
+            "description": "d"}
+    with pytest.raises(SuiteError, match="duplicate"):
+        parse_suite({"suite": "marts", "expectations": [item, dict(item)]})
