@@ -45,17 +45,31 @@ def run_pipeline(settings: Settings, selection: list[str] | None = None) -> bool
         result = job.execute_in_process(
             instance=instance,
             raise_on_error=False,
+            run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
             asset_selection=selection and [dg.AssetKey.from_user_string(s) for s in selection],
         )
         if not result.success:
-            for event in result.all_events:
-                if event.is_failure and event.event_specific_data is not None:
-                    err = getattr(event.event_specific_data, "error", None)
-                    if err is not None:
-                        print(
-                            f"FAILED step {event.step_key}: {err.message.strip()}", file=sys.stderr
-                        )
+            report_failures(result.all_events)
         return result.success
+
+
+def report_failures(events: list) -> None:
+    """Print a readable account of what failed: step errors and failed gate checks."""
+    for event in events:
+        data = event.event_specific_data
+        if event.event_type_value == "ASSET_CHECK_EVALUATION" and data is not None:
+            if not data.passed:
+                summary = data.metadata.get("summary")
+                text = summary.value if summary is not None else ""
+                print(
+                    f"FAILED check {data.check_name} on {data.asset_key.to_user_string()} "
+                    f"({data.severity.value}):\n{text}",
+                    file=sys.stderr,
+                )
+        elif event.is_step_failure and data is not None:
+            err = getattr(data, "error", None)
+            if err is not None:
+                print(f"FAILED step {event.step_key}: {err.message.strip()}", file=sys.stderr)
 
 
 def print_outputs(settings: Settings) -> None:
