@@ -22,6 +22,7 @@ help:
 	@echo "make dev       - Dagster UI on http://127.0.0.1:3000 from workspace.yaml"
 	@echo "make lint      - ruff"
 	@echo "make codegen   - regenerate dbt sources/staging from the raw contract"
+	@echo "make bench     - benchmark every stage (SIZES=demo,large_trust,ten_trusts)"
 	@echo "make versions  - list published versions"
 	@echo "make rollback  - restore the previous published version (TO=<version id> for another)"
 	@echo "make clean     - remove generated data, warehouse files and dbt artefacts"
@@ -60,6 +61,9 @@ dev: install
 	$(PY) -c "from pipelines.config import load_settings; from pipelines.dagster_home import ensure_dagster_home; ensure_dagster_home(load_settings())"
 	$(VENV)/bin/dagster dev -w workspace.yaml -h 127.0.0.1 -p $${DAGSTER_PORT:-3000}
 
+bench: install-dev
+	$(PY) -m bench.run --sizes $(or $(SIZES),demo,large_trust) --incremental
+
 rollback: install
 	$(PY) -m pipelines.publish rollback $(if $(TO),--to $(TO))
 
@@ -69,3 +73,11 @@ versions: install
 clean:
 	rm -rf data dbt_project/target dbt_project/logs dbt_project/.user.yml .dagster_home \
 	       test-artifacts .pytest_cache
+
+# make backfill FROM=2024-01 TO=2024-03 [PROVIDER=RXA]: reload those months, re-run the
+# pipeline (docs/operations.md). DRY_RUN=1 only lists the files; NO_RUN=1 only marks them.
+.PHONY: backfill
+backfill: install
+	@if [ -z "$(FROM)" ] || [ -z "$(TO)" ]; then \
+	  echo "usage: make backfill FROM=YYYY-MM TO=YYYY-MM [PROVIDER=<OrgIDProv>] [DRY_RUN=1] [NO_RUN=1]"; exit 2; fi
+	$(PY) -m pipelines.operations.backfill --from $(FROM) --to $(TO) $(if $(PROVIDER),--provider $(PROVIDER)) $(if $(DRY_RUN),--dry-run) $(if $(NO_RUN),--no-run)
