@@ -14,6 +14,7 @@ SETTINGS = load_settings()
 export_dbt_env(SETTINGS)
 prepare_manifest(SETTINGS)
 
+from pipelines.assets.dashboard import dashboard  # noqa: E402
 from pipelines.assets.ingest import ingest_raw_extracts  # noqa: E402
 from pipelines.assets.publish import published_marts  # noqa: E402
 from pipelines.assets.quality import quality_checks  # noqa: E402
@@ -26,7 +27,7 @@ pipeline_job = dg.define_asset_job(
 )
 
 defs = dg.Definitions(
-    assets=[ingest_raw_extracts, dbt_models, published_marts],
+    assets=[ingest_raw_extracts, dbt_models, published_marts, dashboard],
     asset_checks=quality_checks,
     jobs=[pipeline_job],
     resources={

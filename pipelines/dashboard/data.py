@@ -1,0 +1,204 @@
+"""Read what the dashboard needs from the published ``marts.duckdb`` (read-only).
+
+Only the published file is read, never the warehouse. Optional tables (spc, funnel,
+data quality, costs) may be missing or shaped differently; each is loaded as a
+DataFrame or ``None`` with a note saying why, so the pages can say what is not
+available instead of failing.
+"""
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from pipelines.dashboard.fmt import is_missing
+
+DOMAIN_ORDER = ["cost", "activity", "quality", "flow", "workforce", "productivity"]
+CHART_LEVELS = ("provider", "locality")
+COMPARISON_LEVELS = ("locality", "ward", "team", "provider")
+DEFAULT_BED_TYPE = "all"
+
+
+class DashboardError(RuntimeError):
+    """The dashboard cannot be built (e.g. nothing has been published yet)."""
+
+
+@dataclass
+class PublishedData:
+    database: Path
+    tables: set[str]
+    catalogue: pd.DataFrame  # one row per metric_id, in catalogue order
+    values: pd.DataFrame  # metric_values at provider and locality level
+    spc: pd.DataFrame | None
+    funnel: pd.DataFrame | None
+    dq: pd.DataFrame | None  # provider_code, period_start, dq_score
+    costs: pd.DataFrame | None  # cost method by provider (and unit) and month
+    publish_log: dict[str, Any]
+    suppressed_counts: dict[str, int]  # metric_id -> suppressed metric_values rows
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def publication_mode(self) -> str:
+        return str(self.publish_log.get("publication_mode") or "unknown")
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    rows = con.execute(
+        "select column_name from duckdb_columns() where schema_name = 'main' "
+        "and table_name = ? order by column_index", [table]
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def _df(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> pd.DataFrame:
+    return con.execute(sql, params or []).df()
+
+
+def _dates(df: pd.DataFrame, *cols: str) -> pd.DataFrame:
+    for c in cols:
+        if c in df.columns:
+            df[c] = pd.to_datetime(df[c]).dt.normalize()
+    return df
+
+
+def _bed_type(df: pd.DataFrame) -> pd.DataFrame:
+    """A null bed_type_group means 'all'."""
+    if "bed_type_group" in df.columns:
+        df["bed_type_group"] = df["bed_type_group"].astype(object).where(
+            df["bed_type_group"].notna(), DEFAULT_BED_TYPE)
+    else:
+        df["bed_type_group"] = DEFAULT_BED_TYPE
+    return df
+
+
+def _flag(df: pd.DataFrame, col: str) -> pd.DataFrame:
+    if col in df.columns:
+        df[col] = df[col].astype(object).map(lambda v: bool(v) if not is_missing(v) else False)
+    else:
+        df[col] = False
+    return df
+
+
+def load_published(database: Path) -> PublishedData:
+    """Everything the pages need, read from ``database`` opened read-only."""
+    if not database.exists():
+        raise DashboardError(
+            f"no published marts at {database}: run the pipeline (make run) to publish first")
+    try:
+        con = duckdb.connect(str(database), read_only=True)
+    except duckdb.Error as exc:
+        raise DashboardError(f"cannot open {database} read-only: {exc}") from exc
+    try:
+        return _load(con, database)
+    finally:
+        con.close()
+
+
+def _load(con: duckdb.DuckDBPyConnection, database: Path) -> PublishedData:
+    tables = {r[0] for r in con.execute(
+        "select table_name from duckdb_tables() where schema_name = 'main' "
+        "union select view_name from duckdb_views() where schema_name = 'main' "
+        "and not internal").fetchall()}
+    missing = {"metric_catalogue", "metric_values"} - tables
+    if missing:
+        raise DashboardError(f"{database} has no {', '.join(sorted(missing))} table")
+    notes: list[str] = []
+
+    catalogue = _df(con, "select * from metric_catalogue")
+    catalogue = catalogue.drop_duplicates("metric_id").reset_index(drop=True)
+
+    mv_cols = _columns(con, "metric_values")
+    levels = ", ".join(f"'{lv}'" for lv in CHART_LEVELS)
+    values = _df(con, f"select * from metric_values where level in ({levels})")
+    values = _flag(_bed_type(_dates(values, "period_start")), "suppressed")
+    if "period_type" not in values.columns:
+        values["period_type"] = "month"
+    suppressed_counts: dict[str, int] = {}
+    if "suppressed" in mv_cols:
+        suppressed_counts = {str(m): int(n) for m, n in con.execute(
+            "select metric_id, count(*) from metric_values where suppressed "
+            "group by metric_id").fetchall()}
+
+    spc = None
+    if "spc" in tables:
+        spc = _flag(_flag(_bed_type(_dates(_df(con, "select * from spc"), "period_start")),
+                          "special_cause"), "too_few_points")
+        if "period_type" in spc.columns:
+            spc = spc[spc["period_type"].fillna("month") == "month"]
+        if "suppressed" in spc.columns:
+            spc = _flag(spc, "suppressed")
+    else:
+        notes.append("SPC table not published: charts are simple run charts with the mean "
+                     "only, without process limits or icons.")
+
+    funnel = None
+    if "funnel" in tables:
+        funnel = _flag(_flag(_bed_type(_dates(_df(con, "select * from funnel"),
+                                              "period_start")), "outside_95"), "outside_998")
+        if "period_type" not in funnel.columns:
+            funnel["period_type"] = "month"
+    else:
+        notes.append("Funnel table not published: funnel plots are omitted.")
+
+    dq, dq_note = _load_dq(con, tables)
+    if dq_note:
+        notes.append(dq_note)
+
+    costs = None
+    if "costs" in tables and "cost_method" in _columns(con, "costs"):
+        cols = [c for c in ("provider_code", "level", "unit_code", "unit_name", "period_start",
+                            "cost_method") if c in _columns(con, "costs")]
+        costs = _dates(_df(con, f"select distinct {', '.join(_q(c) for c in cols)} from costs "
+                                "where cost_method is not null"), "period_start")
+
+    log_rows = con.execute("select * from publish_log").df() if "publish_log" in tables else None
+    publish_log: dict[str, Any] = {}
+    if log_rows is not None and len(log_rows):
+        if "published_at" in log_rows.columns:
+            log_rows = log_rows.sort_values("published_at", ascending=False)
+        publish_log = {k: (None if is_missing(v) else v)
+                       for k, v in log_rows.iloc[0].to_dict().items()}
+
+    return PublishedData(
+        database=database, tables=tables, catalogue=catalogue, values=values, spc=spc,
+        funnel=funnel, dq=dq, costs=costs, publish_log=publish_log,
+        suppressed_counts=suppressed_counts, notes=notes,
+    )
+
+
+def _load_dq(con: duckdb.DuckDBPyConnection,
+             tables: set[str]) -> tuple[pd.DataFrame | None, str | None]:
+    """A data-quality score (0-100) per provider and month, from whichever shape exists.
+
+    Accepted: a ``dq_score`` table (provider_code, period_start, dq_score); or a
+    ``data_quality`` table with ``measure = 'dq_score'`` rows and a ``value``, or
+    with a ``dq_score`` column. Provider-level rows are preferred when a ``level``
+    column exists; several rows for one provider-month are averaged.
+    """
+    unavailable = "Data-quality score not available in this publication."
+    for table, value_col, measure in (("dq_score", "dq_score", False),
+                                      ("data_quality", "value", True),
+                                      ("data_quality", "dq_score", False)):
+        if table not in tables:
+            continue
+        cols = set(_columns(con, table))
+        if not {"provider_code", "period_start", value_col} <= cols:
+            continue
+        if measure and "measure" not in cols:
+            continue
+        where = ["1 = 1"]
+        if measure:
+            where.append("lower(measure) = 'dq_score'")
+        if "level" in cols:
+            where.append("(level = 'provider' or level is null)")
+        df = _df(con, f"select provider_code, period_start, avg({_q(value_col)}) as dq_score "
+                      f"from {_q(table)} where {' and '.join(where)} group by all")
+        if len(df):
+            return _dates(df, "period_start"), None
+    return None, unavailable

@@ -1,0 +1,271 @@
+"""A small hand-made published ``marts.duckdb`` shaped like the publisher's output.
+
+Two providers x two localities (plus two wards each, for the funnel plots) x 14
+months; metrics: a percentage with a maximum target, a percentage with a minimum
+target, a count, a mean in days and a cost in pounds. SPC and funnel rows are
+computed here with the usual formulas (XmR limits; binomial funnel limits) so the
+charts look like the real thing.
+"""
+
+import math
+from datetime import date, datetime
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+MONTHS = [date(2024 + (m - 1) // 12, (m - 1) % 12 + 1, 1) for m in range(3, 17)]  # Mar24-Apr25
+LATEST = MONTHS[-1]
+
+PROVIDERS = {
+    "RXA": ("North Moor NHS Foundation Trust", [("RXA-L1", "Northfield"),
+                                                  ("RXA-L2", "Riverside")]),
+    "RXB": ("South Vale Mental Health Trust", [("RXB-L1", "Hillcrest"),
+                                                ("RXB-L2", "Marshes")]),
+}
+
+CATALOGUE = [
+    # metric_id, name, domain, description, numerator, denominator, unit, better,
+    # national id, target, target type, value_kind, sources
+    ("occupancy_pct", "Bed occupancy (%)", "flow",
+     "Occupied bed days as a share of available bed days.", "Occupied bed days",
+     "Available bed days", "percent", "lower", None, 85.0, "max", "ratio", "MHS502WardStay"),
+    ("followup_72h_pct", "Follow-up within 72 hours of discharge (%)", "quality",
+     "Eligible discharges followed up within 3 days.", "Discharges followed up",
+     "Eligible discharges", "percent", "higher", "MHS79", 80.0, "min", "ratio",
+     "MHS501HospProvSpell"),
+    ("admissions", "Admissions", "flow", "Hospital provider spells started in the period.",
+     "Spells started in the period", None, "count", "neither", None, None, None, "count",
+     "MHS501HospProvSpell"),
+    ("los_mean_days", "Mean length of stay (days)", "flow",
+     "Mean length of stay of spells discharged in the period.", "Sum of LOS",
+     "Discharged spells", "days", "lower", "MHS140", None, None, "mean",
+     "MHS501HospProvSpell"),
+    ("cost_per_bed_day", "Cost per occupied bed day", "cost",
+     "Inpatient cost divided by occupied bed days.", "Inpatient cost (GBP)",
+     "Occupied bed days", "gbp", "lower", None, None, None, "ratio", "plics.csv; ledger.csv"),
+]
+CATALOGUE_COLUMNS = [
+    "metric_id", "metric_name", "domain", "description", "numerator_definition",
+    "denominator_definition", "unit", "better_direction", "national_measure_id", "target_value",
+    "target_type", "value_kind", "source_tables",
+]
+
+
+def _wave(i: int, seed: int) -> float:
+    return math.sin(i * 1.3 + seed) * 0.6 + math.cos(i * 0.7 + seed * 2) * 0.4
+
+
+def _units() -> list[tuple[str, str, str, str, float]]:
+    """(provider, level, unit_code, unit_name, size factor)."""
+    out = []
+    for p, (pname, locs) in PROVIDERS.items():
+        out.append((p, "provider", p, pname, 1.0))
+        for j, (code, name) in enumerate(locs):
+            out.append((p, "locality", code, name, 0.55 if j == 0 else 0.45))
+            for w in (1, 2):
+                out.append((p, "ward", f"{code}-W{w}", f"{name} ward {w}",
+                            (0.55 if j == 0 else 0.45) * (0.6 if w == 1 else 0.4)))
+    return out
+
+
+def _figures(metric: str, provider: str, unit_i: int, i: int, size: float
+             ) -> tuple[float | None, float | None, float]:
+    seed = unit_i * 3 + (1 if provider == "RXA" else 5)
+    w = _wave(i, seed)
+    if metric == "occupancy_pct":
+        den = round(3000 * size)
+        shift = 6 if (provider == "RXA" and i >= 7) else 0  # RXA runs hot: a concern
+        pct = 84 + 3 * w + shift
+        num = round(den * pct / 100)
+        return num, den, 100 * num / den
+    if metric == "followup_72h_pct":
+        den = max(3, round(60 * size))
+        pct = 88 + 6 * w if provider == "RXB" else 74 + 8 * w
+        num = min(den, round(den * pct / 100))
+        return num, den, 100 * num / den
+    if metric == "admissions":
+        n = round((140 + 20 * w) * size)
+        return n, None, n
+    if metric == "los_mean_days":
+        den = max(3, round(50 * size))
+        mean = 38 + 6 * w - (8 if provider == "RXB" and i >= 8 else 0)
+        return mean * den, den, mean
+    if metric == "cost_per_bed_day":
+        den = round(2700 * size)
+        cost = 520 + 25 * w
+        return cost * den, den, cost
+    raise ValueError(metric)
+
+
+def metric_values(public: bool = False) -> pd.DataFrame:
+    rows = []
+    meta = {m[0]: m for m in CATALOGUE}
+    for metric in meta:
+        for ui, (p, level, code, name, size) in enumerate(_units()):
+            monthly = []
+            for i, month in enumerate(MONTHS):
+                num, den, value = _figures(metric, p, ui, i, size)
+                monthly.append((num, den))
+                rows.append((metric, month, "month", p, level, code, name, "all", num, den,
+                             value))
+            # the latest rolling 12 months, as the mart publishes it
+            last12 = monthly[-12:]
+            num = sum(n for n, _ in last12)
+            den = sum(d for _, d in last12) if last12[0][1] is not None else None
+            value = num if den is None else (100 * num / den if meta[metric][6] == "percent"
+                                             else num / den)
+            rows.append((metric, LATEST, "rolling_12m", p, level, code, name, "all", num, den,
+                         value))
+    # a small locality-month, suppressed in public mode
+    rows = [r if not (r[0] == "followup_72h_pct" and r[5] == "RXB-L2" and r[1] == LATEST
+                      and r[2] == "month") else (*r[:8], 2, 4, 50.0) for r in rows]
+    df = pd.DataFrame(rows, columns=[
+        "metric_id", "period_start", "period_type", "provider_code", "level", "unit_code",
+        "unit_name", "bed_type_group", "numerator", "denominator", "value"])
+    cat = pd.DataFrame(CATALOGUE, columns=CATALOGUE_COLUMNS)
+    df = df.merge(cat[["metric_id", "metric_name", "domain", "unit", "better_direction",
+                       "value_kind"]], on="metric_id", how="left")
+    df["suppressed"] = False
+    if public:
+        small = (df["denominator"].notna() & (df["denominator"] < 5)) | (
+            df["numerator"].notna() & (df["numerator"] < 5))
+        df.loc[small, ["value", "numerator", "denominator"]] = None
+        df.loc[small, "suppressed"] = True
+    return df
+
+
+def _spc_rows(values: pd.DataFrame, catalogue: pd.DataFrame) -> pd.DataFrame:
+    """XmR charts of the monthly provider and locality series, with Making Data Count icons."""
+    better = dict(zip(catalogue["metric_id"], catalogue["better_direction"], strict=True))
+    targets = {r.metric_id: (r.target_value, r.target_type) for r in catalogue.itertuples()}
+    out = []
+    monthly = values[(values["period_type"] == "month")
+                     & values["level"].isin(["provider", "locality"])]
+    keys = ["metric_id", "provider_code", "level", "unit_code", "unit_name", "bed_type_group"]
+    for key, g in monthly.groupby(keys):
+        g = g.sort_values("period_start")
+        vals = [float(v) for v in g["value"] if pd.notna(v)]
+        if len(vals) < 2:
+            continue
+        mean = sum(vals) / len(vals)
+        mr = sum(abs(a - b) for a, b in zip(vals, vals[1:], strict=False)) / (len(vals) - 1)
+        lo, hi = mean - 2.66 * mr, mean + 2.66 * mr
+        direction = better[key[0]]
+        run = 0
+        points = []
+        for v in g["value"]:
+            if pd.isna(v):
+                points.append((None, False, "common_cause"))
+                continue
+            v = float(v)
+            run = run + 1 if v > mean and run >= 0 else (run - 1 if v < mean and run <= 0
+                                                          else (1 if v > mean else -1))
+            special = v > hi or v < lo or abs(run) >= 7
+            if not special:
+                ptype = "common_cause"
+            elif direction == "neither":
+                ptype = "special_cause_neither"
+            else:
+                high = v > mean
+                good = high if direction == "higher" else not high
+                ptype = "special_cause_improvement" if good else "special_cause_concern"
+            points.append((v, special, ptype))
+        last_v, _, last_type = next(p for p in reversed(points) if p[0] is not None)
+        side = "high" if last_v >= mean else "low"
+        icon = {"common_cause": "common_cause",
+                "special_cause_improvement": f"improvement_{side}",
+                "special_cause_concern": f"concern_{side}",
+                "special_cause_neither": f"neither_{side}"}[last_type]
+        target, ttype = targets[key[0]]
+        assurance = None
+        if pd.notna(target):
+            if ttype == "min":
+                assurance = "pass" if lo >= target else "fail" if hi < target else "hit_or_miss"
+            else:
+                assurance = "pass" if hi <= target else "fail" if lo > target else "hit_or_miss"
+        for (period, value), (_, special, ptype) in zip(
+                g[["period_start", "value"]].itertuples(index=False), points, strict=True):
+            out.append((key[0], key[1], key[2], key[3], key[4], key[5], period, value, mean,
+                        lo, hi, special, ptype, icon, assurance, len(vals), len(vals) < 12,
+                        False))
+    return pd.DataFrame(out, columns=[
+        "metric_id", "provider_code", "level", "unit_code", "unit_name", "bed_type_group",
+        "period_start", "value", "mean", "lower_process_limit", "upper_process_limit",
+        "special_cause", "point_type", "variation_icon", "assurance_icon", "n_points",
+        "too_few_points", "suppressed"])
+
+
+def _funnel_rows(values: pd.DataFrame) -> pd.DataFrame:
+    """Binomial funnel limits for the percentages, within each provider, by level."""
+    pct = values[values["metric_id"].isin(["occupancy_pct", "followup_72h_pct"])
+                 & values["level"].isin(["locality", "ward"])
+                 & (values["period_start"] == LATEST) & values["denominator"].notna()]
+    out = []
+    for (_metric, _p, _level, _ptype), g in pct.groupby(
+            ["metric_id", "provider_code", "level", "period_type"]):
+        overall = 100 * g["numerator"].sum() / g["denominator"].sum()
+        pbar = overall / 100
+        for r in g.itertuples():
+            se = math.sqrt(pbar * (1 - pbar) / r.denominator) * 100
+            l95, u95 = overall - 1.96 * se, overall + 1.96 * se
+            l998, u998 = overall - 3.09 * se, overall + 3.09 * se
+            out.append((r.metric_id, r.provider_code, r.level, r.unit_code, r.unit_name,
+                        r.bed_type_group, r.period_type, r.period_start, r.numerator,
+                        r.denominator, r.value, overall, max(l95, 0), min(u95, 100),
+                        max(l998, 0), min(u998, 100), not (l95 <= r.value <= u95),
+                        not (l998 <= r.value <= u998), "binomial_normal", False))
+    return pd.DataFrame(out, columns=[
+        "metric_id", "provider_code", "level", "unit_code", "unit_name", "bed_type_group",
+        "period_type", "period_start", "numerator", "denominator", "value", "overall_value",
+        "lower_95", "upper_95", "lower_998", "upper_998", "outside_95", "outside_998", "method",
+        "suppressed"])
+
+
+def build_marts(path: Path, *, public: bool = False, spc: bool = True, funnel: bool = True,
+                dq: bool = True, costs: bool = True) -> Path:
+    """Write a published-shaped marts.duckdb at ``path``; optional tables can be left out."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    catalogue = pd.DataFrame(CATALOGUE, columns=CATALOGUE_COLUMNS)
+    catalogue["target_value"] = catalogue["target_value"].astype("float64")
+    values = metric_values(public)
+    tables: dict[str, pd.DataFrame] = {"metric_catalogue": catalogue, "metric_values": values}
+    if spc:
+        tables["spc"] = _spc_rows(values, catalogue)
+    if funnel:
+        tables["funnel"] = _funnel_rows(values)
+    if dq:
+        tables["data_quality"] = pd.DataFrame(
+            [(p, m, "dq_score", 96.0 - 3 * k - (i % 3), False)
+             for k, p in enumerate(PROVIDERS) for i, m in enumerate(MONTHS)],
+            columns=["provider_code", "period_start", "measure", "value", "suppressed"])
+    if costs:
+        rows = []
+        for p, (_pname, locs) in PROVIDERS.items():
+            method = "plics" if p == "RXA" else "ledger"
+            for m in MONTHS:
+                rows.append((p, "provider", p, m, method, 1_000_000.0, False))
+                rows += [(p, "locality", code, m, method, 400_000.0, False) for code, _ in locs]
+        tables["costs"] = pd.DataFrame(rows, columns=[
+            "provider_code", "level", "unit_code", "period_start", "cost_method", "cost_gbp",
+            "suppressed"])
+    tables["publish_log"] = pd.DataFrame([{
+        "run_id": "test-run", "version_id": "20250310T020000Z-test",
+        "published_at": datetime(2025, 3, 10, 2, 0, 0),
+        "publication_mode": "public" if public else "internal", "gate_summary": "{}",
+        "source_manifest": "[]", "row_counts": "{}", "storage_version": "v1.5.0",
+        "writer_duckdb_version": duckdb.__version__}])
+    con = duckdb.connect(str(path))
+    try:
+        for name, df in tables.items():
+            if "period_start" in df.columns:
+                df = df.assign(period_start=pd.to_datetime(df["period_start"]))
+            con.register("__src", df)
+            select = ("select * replace (cast(period_start as date) as period_start) "
+                      "from __src" if "period_start" in df.columns else "select * from __src")
+            con.execute(f"create table main.{name} as {select}").fetchall()
+            con.unregister("__src")
+        con.execute("checkpoint").fetchall()
+    finally:
+        con.close()
+    return path
