@@ -1,0 +1,56 @@
+{#- Statistical process control (XmR, NHS England "Making Data Count", as the R
+    package NHSRplotthedots computes it) and funnel-plot helpers, used by
+    int_spc_*, mart_spc, int_funnel_* and mart_funnel. Everything here renders
+    to portable SQL (window functions, case, abs, sqrt), so no adapter dispatch
+    is needed; see docs/spc-and-funnels.md for the method and its choices. -#}
+
+{# Constants and rule lengths. Each can be overridden with a dbt var of the same
+   name prefixed spc_ (e.g. --vars '{spc_shift_points: 6}'), defaults as in
+   NHSRplotthedots. #}
+{% macro spc_setting(name) -%}
+    {%- set defaults = {
+        'limit_factor': 2.66,
+        'screen_factor': 3.267,
+        'shift_points': 7,
+        'trend_moves': 6,
+        'min_points': 12,
+    } -%}
+    {{- return(var('spc_' ~ name, defaults[name])) -}}
+{%- endmacro %}
+
+{# The columns that identify one SPC series (one chart). #}
+{% macro spc_series_keys() -%}
+    metric_id, provider_code, level, unit_code, bed_type_group
+{%- endmacro %}
+
+{# Window over one series in time order, optionally with a row frame. #}
+{% macro spc_window(frame=none) -%}
+    (partition by {{ spc_series_keys() }} order by period_start{% if frame %} {{ frame }}{% endif %})
+{%- endmacro %}
+
+{# -1 below, 0 on, +1 above the centre line. A difference within a relative 1e-9
+   of the mean counts as on it, so floating-point noise in the mean of values
+   that are really equal to it does not start or break a run. #}
+{% macro spc_side_of(value, centre) -%}
+    case
+        when {{ value }} is null or {{ centre }} is null then null
+        when abs({{ value }} - {{ centre }})
+            <= 1e-9 * (case when abs({{ centre }}) > 1 then abs({{ centre }}) else 1 end) then 0
+        when {{ value }} > {{ centre }} then 1
+        else -1
+    end
+{%- endmacro %}
+
+{# True for every point of a pattern, given a 0/1 column that is 1 on the last
+   point of each occurrence of that pattern (length points long): the point
+   itself or one of the next length - 1 points ends an occurrence. This is
+   NHSRplotthedots' ptd_part_of_seven_trend generalised to any length. #}
+{% macro spc_part_of(ends_flag, length) -%}
+    coalesce(max({{ ends_flag }}) over {{ spc_window('rows between current row and ' ~ (length - 1) ~ ' following') }} = 1, false)
+{%- endmacro %}
+
+{# Two-sided normal quantiles of the funnel-plot limits. #}
+{% macro funnel_z(level) -%}
+    {%- set z = {'95': 1.959964, '998': 3.090232} -%}
+    {{- z[level | string] -}}
+{%- endmacro %}

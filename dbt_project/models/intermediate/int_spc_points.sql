@@ -1,0 +1,214 @@
+-- One row per SPC point: a monthly value of one series (metric x provider x
+-- level x unit x bed-type group) with the XmR centre line, moving range and
+-- process limits, computed the NHSRplotthedots way (ptd_spc_standard):
+-- baseline = every point of the series; moving ranges of 3.267 x their mean or
+-- more are screened out and the mean moving range recomputed; limits =
+-- mean +/- 2.66 x mean moving range, two-thirds limits at 2/3 of that.
+-- Activity counts (value_kind count in count, people or days) are zero-filled
+-- for submitted months inside the unit's span (no row in mart_metric_values
+-- means no activity), so their charts have no gaps.
+{% set limit_factor = spc_setting('limit_factor') %}
+{% set screen_factor = spc_setting('screen_factor') %}
+
+with catalogue as (
+
+    select metric_id, value_kind, unit
+    from {{ ref('metric_catalogue') }}
+
+),
+
+monthly as (
+
+    select
+        metric_id,
+        provider_code,
+        level,
+        unit_code,
+        unit_name,
+        bed_type_group,
+        period_start,
+        value
+    from {{ ref('mart_metric_values') }}
+    where period_type = 'month'
+      and value is not null
+
+),
+
+provider_months as (
+
+    -- months the provider submitted (provider-level rows exist for every one)
+    select distinct provider_code, period_start
+    from {{ ref('mart_metric_values') }}
+    where period_type = 'month'
+      and level = 'provider'
+
+),
+
+series_span as (
+
+    select
+        metric_id,
+        provider_code,
+        level,
+        unit_code,
+        bed_type_group,
+        max(unit_name) as unit_name,
+        min(period_start) as first_month,
+        max(period_start) as last_month
+    from monthly
+    group by metric_id, provider_code, level, unit_code, bed_type_group
+
+),
+
+zero_filled as (
+
+    select
+        span.metric_id,
+        span.provider_code,
+        span.level,
+        span.unit_code,
+        span.unit_name,
+        span.bed_type_group,
+        months.period_start,
+        cast(0 as double) as value
+    from series_span as span
+    inner join catalogue
+        on catalogue.metric_id = span.metric_id
+        and catalogue.value_kind = 'count'
+        and catalogue.unit in ('count', 'people', 'days')
+    inner join provider_months as months
+        on months.provider_code = span.provider_code
+        and months.period_start >= span.first_month
+        and months.period_start <= span.last_month
+    left join monthly
+        on monthly.metric_id = span.metric_id
+        and monthly.provider_code = span.provider_code
+        and monthly.level = span.level
+        and monthly.unit_code = span.unit_code
+        and monthly.bed_type_group = span.bed_type_group
+        and monthly.period_start = months.period_start
+    where monthly.metric_id is null
+
+),
+
+series_points as (
+
+    select
+        metric_id, provider_code, level, unit_code, unit_name, bed_type_group, period_start,
+        value, false as is_zero_filled
+    from monthly
+    union all
+    select
+        metric_id, provider_code, level, unit_code, unit_name, bed_type_group, period_start,
+        value, true as is_zero_filled
+    from zero_filled
+
+),
+
+numbered as (
+
+    select
+        series_points.*,
+        row_number() over {{ spc_window() }} as point_index,
+        count(*) over (partition by {{ spc_series_keys() }}) as n_points,
+        avg(value) over (partition by {{ spc_series_keys() }}) as mean,
+        abs(value - lag(value) over {{ spc_window() }}) as moving_range,
+        case
+            when value > lag(value) over {{ spc_window() }} then 1
+            when value < lag(value) over {{ spc_window() }} then -1
+            when lag(value) over {{ spc_window() }} is not null then 0
+        end as step
+    from series_points
+
+),
+
+first_pass as (
+
+    select
+        numbered.*,
+        avg(moving_range) over (partition by {{ spc_series_keys() }})
+            as mean_moving_range_unscreened
+    from numbered
+
+),
+
+screened as (
+
+    -- NHSRplotthedots keeps a moving range only when it is below 3.267 x the
+    -- mean moving range; when every moving range is 0 nothing is screened
+    select
+        first_pass.*,
+        coalesce(
+            mean_moving_range_unscreened > 0
+            and moving_range >= {{ screen_factor }} * mean_moving_range_unscreened,
+            false
+        ) as moving_range_excluded
+    from first_pass
+
+),
+
+screened_mean as (
+
+    select
+        screened.*,
+        avg(case when not moving_range_excluded then moving_range end)
+            over (partition by {{ spc_series_keys() }}) as mean_moving_range
+    from screened
+
+),
+
+limits as (
+
+    select
+        screened_mean.*,
+        mean - {{ limit_factor }} * mean_moving_range as lower_process_limit,
+        mean + {{ limit_factor }} * mean_moving_range as upper_process_limit,
+        mean - (2.0 / 3.0) * {{ limit_factor }} * mean_moving_range as lower_two_thirds,
+        mean + (2.0 / 3.0) * {{ limit_factor }} * mean_moving_range as upper_two_thirds
+    from screened_mean
+
+),
+
+flagged as (
+
+    select
+        limits.*,
+        {{ spc_side_of('value', 'mean') }} as relative_to_mean,
+        coalesce(value > upper_process_limit or value < lower_process_limit, false)
+            as outside_limits
+    from limits
+
+)
+
+select
+    metric_id,
+    provider_code,
+    level,
+    unit_code,
+    unit_name,
+    bed_type_group,
+    period_start,
+    point_index,
+    n_points,
+    is_zero_filled,
+    value,
+    step,
+    moving_range,
+    moving_range_excluded,
+    mean_moving_range_unscreened,
+    mean_moving_range,
+    mean,
+    lower_process_limit,
+    upper_process_limit,
+    lower_two_thirds,
+    upper_two_thirds,
+    relative_to_mean,
+    outside_limits,
+    -- beyond a two-thirds limit but not outside the process limits
+    -- (NHSRplotthedots' close_to_limits)
+    coalesce(
+        not outside_limits
+        and (value < lower_two_thirds or value > upper_two_thirds),
+        false
+    ) as beyond_two_thirds
+from flagged

@@ -1,0 +1,117 @@
+-- SPC (XmR) charts of every monthly series in mart_metric_values: one row per
+-- metric x provider x level x unit x bed-type group x month, with the process
+-- limits, the special-cause rules, the point type by the metric's better
+-- direction, and the series-level variation and assurance icons (from the
+-- latest point) repeated on every row of the series. Method: NHS England
+-- "Making Data Count" as implemented by NHSRplotthedots; see
+-- docs/spc-and-funnels.md.
+{% set min_points = spc_setting('min_points') %}
+
+with points as (
+
+    select * from {{ ref('int_spc_rules') }}
+
+),
+
+catalogue as (
+
+    select metric_id, better_direction, target_value, target_type
+    from {{ ref('metric_catalogue') }}
+
+),
+
+typed as (
+
+    select
+        points.*,
+        coalesce(catalogue.better_direction, 'neither') as better_direction,
+        catalogue.target_value,
+        -- which side of the target is good: the catalogue's target_type, else
+        -- the better direction (higher is better -> at least the target)
+        case
+            when catalogue.target_value is null then null
+            when catalogue.target_type in ('max', 'min') then catalogue.target_type
+            when catalogue.better_direction = 'higher' then 'min'
+            when catalogue.better_direction = 'lower' then 'max'
+        end as target_type,
+        case
+            when not points.special_cause then 'common_cause'
+            when catalogue.better_direction = 'higher' then
+                case when points.special_cause_side = 'high'
+                    then 'special_cause_improvement' else 'special_cause_concern' end
+            when catalogue.better_direction = 'lower' then
+                case when points.special_cause_side = 'low'
+                    then 'special_cause_improvement' else 'special_cause_concern' end
+            else 'special_cause_neither'
+        end as point_type
+    from points
+    left join catalogue
+        on catalogue.metric_id = points.metric_id
+
+),
+
+iconed as (
+
+    select
+        typed.*,
+        case point_type
+            when 'common_cause' then 'common_cause'
+            when 'special_cause_improvement' then {{ dbt.concat(["'improvement_'", 'special_cause_side']) }}
+            when 'special_cause_concern' then {{ dbt.concat(["'concern_'", 'special_cause_side']) }}
+            else {{ dbt.concat(["'neither_'", 'special_cause_side']) }}
+        end as point_icon,
+        -- NHSRplotthedots' assurance: target beyond the process limits
+        case
+            when target_type is null or lower_process_limit is null then null
+            when target_type = 'max' and upper_process_limit < target_value then 'pass'
+            when target_type = 'max' and lower_process_limit > target_value then 'fail'
+            when target_type = 'min' and lower_process_limit > target_value then 'pass'
+            when target_type = 'min' and upper_process_limit < target_value then 'fail'
+            else 'hit_or_miss'
+        end as point_assurance
+    from typed
+
+)
+
+select
+    metric_id,
+    provider_code,
+    level,
+    unit_code,
+    unit_name,
+    bed_type_group,
+    'month' as period_type,
+    period_start,
+    point_index,
+    point_index = n_points as is_latest_point,
+    is_zero_filled,
+    value,
+    mean,
+    moving_range,
+    moving_range_excluded,
+    mean_moving_range_unscreened,
+    mean_moving_range,
+    lower_process_limit,
+    upper_process_limit,
+    lower_two_thirds,
+    upper_two_thirds,
+    case relative_to_mean when 1 then 'above' when -1 then 'below' else 'on' end as side_of_mean,
+    outside_limits,
+    run_of_seven,
+    trend_of_six,
+    beyond_two_thirds,
+    two_of_three,
+    special_cause,
+    special_cause_rule,
+    special_cause_side,
+    better_direction,
+    point_type,
+    max(case when point_index = n_points then point_icon end)
+        over (partition by {{ spc_series_keys() }}) as variation_icon,
+    max(case when point_index = n_points then point_assurance end)
+        over (partition by {{ spc_series_keys() }}) as assurance_icon,
+    target_value,
+    target_type,
+    n_points,
+    n_points < {{ min_points }} as too_few_points
+from iconed
