@@ -54,7 +54,7 @@ def main(stage: str) -> dict[str, object]:
         from pipelines.quality.gate import run_gates
 
         results = run_gates(settings, ["ingest", "staging", "marts"])
-        out["passed"] = all(r.passed for r in results)
+        out["passed"] = all(r.passed for r in results.values())
     elif stage == "publish":
         from pipelines.publish import publish
         from pipelines.quality.gate import gate_summary
