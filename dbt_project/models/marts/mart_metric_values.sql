@@ -323,11 +323,23 @@ windowed as (
 
 ),
 
+cost_rows as (
+
+    -- cost, workforce and productivity metrics (int_metric_values_cost)
+    select
+        metric_id, period_start, period_type, provider_code, level, unit_code, unit_name,
+        bed_type_group, numerator, denominator, value_kind
+    from {{ ref('int_metric_values_cost') }}
+
+),
+
 all_rows as (
 
     select * from complete
     union all
     select * from windowed
+    union all
+    select * from cost_rows
 
 )
 

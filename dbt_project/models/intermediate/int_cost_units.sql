@@ -1,0 +1,227 @@
+-- Cost, activity and staff in post per ward, team or unmapped cost and
+-- month: the core of mart_costs and of the cost and workforce metrics.
+-- Grain: provider x month x unit_type (ward, team, unmapped) x unit_code.
+--   cost_total_gbp = PLICS cost of the unit's activity when the provider has
+--   PLICS for that kind of unit and month (cost_method 'plics'), else the
+--   unit's ledger cost (cost_method 'ledger'). The pay split (substantive,
+--   bank, agency, non-pay) always comes from the ledger: PLICS has no
+--   subjective analysis.
+-- Unmapped units: ledger cost centres serving neither a ward nor a team (one
+-- row each, unit_code = cost centre), and PLICS costs whose ward stay or
+-- contact cannot be found (unit_code 'plics_unmatched_ward_stays' or
+-- 'plics_unmatched_contacts'). They count in provider totals only.
+-- Staff in post (WTE) comes from int_workforce_units.
+with ledger as (
+
+    select * from {{ ref('int_cost_ledger_units') }}
+
+),
+
+stay_costs as (
+
+    select
+        provider_code,
+        period_start,
+        case when ward_code is null then 'unmapped' else 'ward' end as unit_type,
+        coalesce(ward_code, 'plics_unmatched_ward_stays') as unit_code,
+        max(case when is_adult_acute then 1 else 0 end) as any_adult_acute,
+        sum(occupied_bed_days) as occupied_bed_days,
+        sum(plics_cost_gbp) as plics_cost_gbp,
+        sum(cost_gbp) as cost_allocated_gbp
+    from {{ ref('int_cost_ward_stay_days') }}
+    group by
+        provider_code,
+        period_start,
+        case when ward_code is null then 'unmapped' else 'ward' end,
+        coalesce(ward_code, 'plics_unmatched_ward_stays')
+
+),
+
+contact_costs as (
+
+    select
+        provider_code,
+        period_start,
+        case when team_code is null then 'unmapped' else 'team' end as unit_type,
+        coalesce(team_code, 'plics_unmatched_contacts') as unit_code,
+        sum(attended_contacts) as attended_contacts,
+        sum(case when attended_contacts = 1 then coalesce(duration_minutes, 0) else 0 end)
+            as attended_contact_minutes,
+        sum(plics_cost_gbp) as plics_cost_gbp,
+        sum(cost_gbp) as cost_allocated_gbp
+    from {{ ref('int_cost_contacts') }}
+    group by
+        provider_code,
+        period_start,
+        case when team_code is null then 'unmapped' else 'team' end,
+        coalesce(team_code, 'plics_unmatched_contacts')
+
+),
+
+workforce as (
+
+    select * from {{ ref('int_workforce_units') }}
+
+),
+
+discharges as (
+
+    select provider_code, period_start, ward_code, count(*) as discharges
+    from {{ ref('int_discharges') }}
+    where ward_code is not null
+    group by provider_code, period_start, ward_code
+
+),
+
+units as (
+
+    select provider_code, period_start, unit_type, unit_code from ledger
+    union
+    select provider_code, period_start, unit_type, unit_code from stay_costs
+    where unit_type = 'ward' or plics_cost_gbp <> 0
+    union
+    select provider_code, period_start, unit_type, unit_code from contact_costs
+    where unit_type = 'team' or plics_cost_gbp <> 0
+    union
+    select provider_code, period_start, unit_type, unit_code from workforce
+
+),
+
+ward_ref as (
+
+    -- the reference row effective on the first day of the month, else the latest
+    select * from (
+        select
+            units.provider_code,
+            units.period_start,
+            units.unit_code as ward_code,
+            wards.ward_name,
+            wards.locality,
+            wards.ward_bed_type,
+            row_number() over (
+                partition by units.provider_code, units.period_start, units.unit_code
+                order by
+                    case when wards.effective_from <= units.period_start
+                          and wards.effective_to_excl > units.period_start then 0 else 1 end,
+                    wards.effective_from desc
+            ) as rn
+        from units
+        inner join {{ ref('int_wards') }} as wards
+            on wards.provider_code = units.provider_code
+            and wards.ward_code = units.unit_code
+        where units.unit_type = 'ward'
+    ) as ranked
+    where rn = 1
+
+),
+
+teams as (
+
+    select * from {{ ref('int_teams') }}
+
+),
+
+methods as (
+
+    select * from {{ ref('int_cost_methods') }}
+
+),
+
+joined as (
+
+    select
+        units.provider_code,
+        units.period_start,
+        units.unit_type,
+        units.unit_code,
+        case
+            when units.unit_type = 'ward' then coalesce(ward_ref.ward_name, units.unit_code)
+            when units.unit_type = 'team' then coalesce(teams.team_name, units.unit_code)
+            else units.unit_code
+        end as unit_name,
+        case
+            when units.unit_type = 'ward' then coalesce(ward_ref.locality, 'Unknown')
+            when units.unit_type = 'team' then coalesce(teams.locality, 'Unknown')
+        end as locality,
+        case when units.unit_type = 'ward' then ward_ref.ward_bed_type end as bed_type,
+        case
+            when units.unit_type <> 'ward' then false
+            when ward_ref.ward_bed_type is not null
+                then ward_ref.ward_bed_type in ('200', '201', '202')
+            else coalesce(stay_costs.any_adult_acute, 0) = 1
+        end as is_adult_acute,
+        case when units.unit_type = 'team' then teams.team_type end as team_type,
+        case
+            when units.unit_type = 'unmapped' and units.unit_code like 'plics_unmatched%'
+                then 'plics'
+            when units.unit_type = 'unmapped' then 'ledger'
+            else coalesce(methods.cost_method, 'ledger')
+        end as cost_method,
+        coalesce(ledger.cost_centres, 0) as cost_centres,
+        coalesce(ledger.pay_substantive_gbp, 0) as pay_substantive_gbp,
+        coalesce(ledger.pay_bank_gbp, 0) as pay_bank_gbp,
+        coalesce(ledger.pay_agency_gbp, 0) as pay_agency_gbp,
+        coalesce(ledger.non_pay_gbp, 0) as non_pay_gbp,
+        coalesce(ledger.pay_gbp, 0) as pay_gbp,
+        coalesce(ledger.ledger_cost_gbp, 0) as ledger_cost_gbp,
+        coalesce(stay_costs.plics_cost_gbp, 0) + coalesce(contact_costs.plics_cost_gbp, 0)
+            as plics_cost_gbp,
+        coalesce(stay_costs.cost_allocated_gbp, 0) + coalesce(contact_costs.cost_allocated_gbp, 0)
+            as cost_allocated_gbp,
+        coalesce(stay_costs.occupied_bed_days, 0) as occupied_bed_days,
+        coalesce(discharges.discharges, 0) as discharges,
+        coalesce(contact_costs.attended_contacts, 0) as attended_contacts,
+        coalesce(contact_costs.attended_contact_minutes, 0) as attended_contact_minutes,
+        coalesce(workforce.wte_total, 0) as wte_total,
+        coalesce(workforce.clinical_wte, 0) as clinical_wte,
+        coalesce(workforce.clinical_wte_substantive, 0) as clinical_wte_substantive,
+        coalesce(workforce.clinical_wte_bank, 0) as clinical_wte_bank,
+        coalesce(workforce.clinical_wte_agency, 0) as clinical_wte_agency,
+        coalesce(workforce.nursing_wte, 0) as nursing_wte
+    from units
+    left join ledger
+        on ledger.provider_code = units.provider_code
+        and ledger.period_start = units.period_start
+        and ledger.unit_type = units.unit_type
+        and ledger.unit_code = units.unit_code
+    left join stay_costs
+        on stay_costs.provider_code = units.provider_code
+        and stay_costs.period_start = units.period_start
+        and stay_costs.unit_type = units.unit_type
+        and stay_costs.unit_code = units.unit_code
+    left join contact_costs
+        on contact_costs.provider_code = units.provider_code
+        and contact_costs.period_start = units.period_start
+        and contact_costs.unit_type = units.unit_type
+        and contact_costs.unit_code = units.unit_code
+    left join workforce
+        on workforce.provider_code = units.provider_code
+        and workforce.period_start = units.period_start
+        and workforce.unit_type = units.unit_type
+        and workforce.unit_code = units.unit_code
+    left join discharges
+        on units.unit_type = 'ward'
+        and discharges.provider_code = units.provider_code
+        and discharges.period_start = units.period_start
+        and discharges.ward_code = units.unit_code
+    left join ward_ref
+        on units.unit_type = 'ward'
+        and ward_ref.provider_code = units.provider_code
+        and ward_ref.period_start = units.period_start
+        and ward_ref.ward_code = units.unit_code
+    left join teams
+        on units.unit_type = 'team'
+        and teams.provider_code = units.provider_code
+        and teams.team_code = units.unit_code
+    left join methods
+        on methods.provider_code = units.provider_code
+        and methods.period_start = units.period_start
+        and methods.unit_type = units.unit_type
+
+)
+
+select
+    joined.*,
+    case when cost_method = 'plics' then plics_cost_gbp else ledger_cost_gbp end
+        as cost_total_gbp
+from joined

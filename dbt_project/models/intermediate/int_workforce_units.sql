@@ -1,0 +1,101 @@
+-- Staff in post (WTE) per ward, team or unmapped cost centre and month.
+-- Grain: provider x month x unit_type x unit_code (as int_cost_units).
+-- staff_in_post.csv has only a cost centre: it is mapped to a ward or team
+-- through the ledger of the same provider and month (WardCode first, then
+-- UniqCareProfTeamLocalID), failing that through the latest ledger month
+-- that has the cost centre; a cost centre in no ledger is 'unmapped'.
+-- Clinical staff = every staff group except admin (nursing, medical,
+-- psychology, allied_health, support_to_clinical); nursing = the nursing
+-- staff group only (registered nurses; support_to_clinical is not counted).
+with staff as (
+
+    select
+        provider_code,
+        reporting_period_start as period_start,
+        cost_centre,
+        staff_group,
+        contract_type,
+        cast(wte as double) as wte
+    from {{ ref('stg_workforce__staff_in_post') }}
+
+),
+
+ledger_map as (
+
+    select
+        provider_code,
+        reporting_period_start as period_start,
+        cost_centre,
+        max(ward_code) as ward_code,
+        max(uniq_care_prof_team_local_id) as team_code
+    from {{ ref('stg_finance__ledger') }}
+    group by provider_code, reporting_period_start, cost_centre
+
+),
+
+latest_map as (
+
+    select provider_code, cost_centre, ward_code, team_code
+    from (
+        select
+            ledger_map.*,
+            row_number() over (
+                partition by provider_code, cost_centre order by period_start desc
+            ) as rn
+        from ledger_map
+    ) as ranked
+    where rn = 1
+
+),
+
+mapped as (
+
+    select
+        staff.*,
+        case when same_month.cost_centre is not null then same_month.ward_code
+             else latest_map.ward_code end as ward_code,
+        case when same_month.cost_centre is not null then same_month.team_code
+             else latest_map.team_code end as team_code
+    from staff
+    left join ledger_map as same_month
+        on same_month.provider_code = staff.provider_code
+        and same_month.period_start = staff.period_start
+        and same_month.cost_centre = staff.cost_centre
+    left join latest_map
+        on latest_map.provider_code = staff.provider_code
+        and latest_map.cost_centre = staff.cost_centre
+
+),
+
+units as (
+
+    select
+        mapped.*,
+        case
+            when ward_code is not null then 'ward'
+            when team_code is not null then 'team'
+            else 'unmapped'
+        end as unit_type,
+        coalesce(ward_code, team_code, cost_centre) as unit_code,
+        staff_group <> 'admin' as is_clinical
+    from mapped
+
+)
+
+select
+    provider_code,
+    period_start,
+    unit_type,
+    unit_code,
+    sum(wte) as wte_total,
+    sum(case when is_clinical then wte else 0 end) as clinical_wte,
+    sum(case when is_clinical and contract_type = 'substantive' then wte else 0 end)
+        as clinical_wte_substantive,
+    sum(case when is_clinical and contract_type = 'bank' then wte else 0 end)
+        as clinical_wte_bank,
+    sum(case when is_clinical and contract_type = 'agency' then wte else 0 end)
+        as clinical_wte_agency,
+    sum(case when staff_group = 'nursing' then wte else 0 end) as nursing_wte,
+    sum(case when staff_group = 'admin' then wte else 0 end) as admin_wte
+from units
+group by provider_code, period_start, unit_type, unit_code
