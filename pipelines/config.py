@@ -35,7 +35,8 @@ class Settings:
     raw_dir: Path
     warehouse: Path
     publish_dir: Path
-    pseudonym_key: str | None
+    # repr=False: a logged or printed Settings never shows the secret
+    pseudonym_key: str | None = field(repr=False)
     publication_mode: str = "internal"
     keep_versions: int = 7
     schedule_cron: str = "0 2 * * *"
@@ -44,6 +45,8 @@ class Settings:
     demo_data: bool = True
     dbt_target: str = "duckdb"
     dbt_target_path: Path | None = None
+    # MHP_TEST_PAUSE_AT (crash tests only): pause points, see pipelines/ingest/testhooks.py
+    test_pause_at: str | None = None
 
     @property
     def key_is_demo(self) -> bool:
@@ -72,6 +75,14 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         dagster_home=_path(e, "DAGSTER_HOME", ".dagster_home"),
         demo_data=_bool(e, "MHP_DEMO_DATA", True),
         dbt_target=(e.get("MHP_DBT_TARGET") or "duckdb"),
-        dbt_target_path=_path(e, "MHP_DBT_TARGET_PATH", "") if e.get("MHP_DBT_TARGET_PATH")
+        dbt_target_path=_path(e, "MHP_DBT_TARGET_PATH", "")
+        if e.get("MHP_DBT_TARGET_PATH")
         else None,
+        test_pause_at=(e.get("MHP_TEST_PAUSE_AT") or "").strip() or None,
     )
+
+
+def environment() -> dict[str, str]:
+    """A copy of the process environment, for settings modules that take a mapping
+    (pipelines/operations/settings.py); keeps os.environ reads in this module."""
+    return dict(os.environ)

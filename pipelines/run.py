@@ -30,7 +30,9 @@ def generate_demo(settings: Settings) -> None:
     print(f"  wrote {len(summary.files)} files")
 
 
-def run_pipeline(settings: Settings, selection: list[str] | None = None) -> bool:
+def run_pipeline(
+    settings: Settings, selection: list[str] | None = None, lock_timeout_s: float = 3600.0
+) -> bool:
     ensure_dagster_home(settings)
     import dagster as dg
 
@@ -39,9 +41,11 @@ def run_pipeline(settings: Settings, selection: list[str] | None = None) -> bool
 
         prepare_manifest(settings, force=True)  # never run with a stale manifest
     from pipelines.definitions import defs
+    from pipelines.operations.lock import pipeline_lock
 
     job = defs.resolve_job_def("mh_pipeline")
-    with dg.DagsterInstance.get() as instance:
+    # one run at a time: a second trigger waits for the first (then fails clearly)
+    with pipeline_lock(settings, timeout_s=lock_timeout_s), dg.DagsterInstance.get() as instance:
         result = job.execute_in_process(
             instance=instance,
             raise_on_error=False,
@@ -106,7 +110,13 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         generate_demo(settings)
     started = time.perf_counter()
-    ok = run_pipeline(settings)
+    from pipelines.operations.lock import PipelineLockTimeout
+
+    try:
+        ok = run_pipeline(settings)
+    except PipelineLockTimeout as exc:
+        print(str(exc), file=sys.stderr)
+        return 3
     print(f"\nPipeline {'succeeded' if ok else 'FAILED'} in {time.perf_counter() - started:.1f} s")
     print_outputs(settings)
     return 0 if ok else 1

@@ -21,6 +21,16 @@ def test_run_succeeds_and_publishes(pipeline_run: PipelineRun) -> None:
     pub = pipeline_run.settings.publish_dir
     assert (pub / "marts.duckdb").exists()
     assert any((pub / "parquet").iterdir())
+    assert (pub / "dashboard" / "index.html").exists()
+    assert (pub / "data_docs").is_dir()
+    con = duckdb.connect(str(pub / "marts.duckdb"), read_only=True)
+    try:
+        tables = {r[0] for r in con.execute("select table_name from duckdb_tables()").fetchall()}
+        assert {"metric_values", "metric_catalogue", "publish_log", "spc", "funnel"} <= tables
+        gate = con.execute("select gate_summary from publish_log").fetchall()[0][0]
+        assert '"passed": true' in gate
+    finally:
+        con.close()
 
 
 def test_every_input_row_loaded_or_quarantined(pipeline_run: PipelineRun) -> None:

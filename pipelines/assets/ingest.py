@@ -5,6 +5,7 @@ import dagster as dg
 from pipelines.config import load_settings
 from pipelines.contract import load_contract
 from pipelines.ingest.load import ingest
+from pipelines.operations.retry import retry_on_lock
 
 GROUP = "ingest"
 OWNERS = ["team:data-engineering"]
@@ -48,7 +49,7 @@ def _specs() -> list[dg.AssetSpec]:
 def ingest_raw_extracts(context: dg.AssetExecutionContext):
     """Load new or changed files from the raw drop folder into the warehouse."""
     settings = load_settings()
-    report = ingest(settings, run_id=context.run.run_id[:12])
+    report = retry_on_lock(ingest, settings, run_id=context.run.run_id[:12], logger=context.log)
     context.log.info(report.summary())
     by_table = report.rows_by_table()
     for spec in _specs():

@@ -3,6 +3,7 @@
 import dagster as dg
 
 from pipelines.config import load_settings
+from pipelines.operations.retry import retry_on_lock
 from pipelines.publish import publish
 from pipelines.quality.gate import gate_summary
 
@@ -27,7 +28,9 @@ def published_marts(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     # the blocking gate checks have passed by the time this runs (they are
     # upstream across steps); record their results in the publish log
     summary = gate_summary(settings)
-    result = publish(settings, run_id=context.run.run_id, gate_summary=summary)
+    result = retry_on_lock(
+        publish, settings, run_id=context.run.run_id, gate_summary=summary, logger=context.log
+    )
     context.log.info(result.summary())
     if result.cleaned:
         context.log.warning(

@@ -40,9 +40,9 @@ GATE_CHECKS: dict[str, tuple[str, dg.AssetKey]] = {
 _DESCRIPTIONS = {
     "ingest": "No file in the raw drop folder is rejected or stale (expectations/ingest.yml).",
     "staging": "Completeness, code domains, date order, key uniqueness and quarantine share "
-               "of the staging models (expectations/staging.yml).",
+    "of the staging models (expectations/staging.yml).",
     "marts": "Plausible ranges, catalogue coverage, change against the last published run "
-             "and reconciliation of the marts (expectations/marts.yml).",
+    "and reconciliation of the marts (expectations/marts.yml).",
 }
 
 SPECS = [
@@ -55,8 +55,7 @@ def check_result(layer: str, result: GateResult) -> dg.AssetCheckResult:
     """The AssetCheckResult of one gate layer: ERROR if an error failed, WARN otherwise."""
     name, key = GATE_CHECKS[layer]
     failed = [
-        {"expectation": o.id, "severity": o.severity, "status": o.status,
-         "details": o.details}
+        {"expectation": o.id, "severity": o.severity, "status": o.status, "details": o.details}
         for o in result.errors + result.warnings
     ]
     metadata: dict[str, dg.MetadataValue] = {
@@ -74,8 +73,7 @@ def check_result(layer: str, result: GateResult) -> dg.AssetCheckResult:
         asset_key=key,
         check_name=name,
         passed=not result.failed,
-        severity=(dg.AssetCheckSeverity.ERROR if result.errors
-                  else dg.AssetCheckSeverity.WARN),
+        severity=(dg.AssetCheckSeverity.ERROR if result.errors else dg.AssetCheckSeverity.WARN),
         metadata=metadata,
         description=result.summary.splitlines()[0],
     )
@@ -90,8 +88,11 @@ def check_result(layer: str, result: GateResult) -> dg.AssetCheckResult:
 )
 def quality_gates(context: dg.AssetCheckExecutionContext):
     selected = context.selected_asset_check_keys
-    layers = [layer for layer, (name, key) in GATE_CHECKS.items()
-              if dg.AssetCheckKey(key, name) in selected]
+    layers = [
+        layer
+        for layer, (name, key) in GATE_CHECKS.items()
+        if dg.AssetCheckKey(key, name) in selected
+    ]
     results = run_gates(load_settings(), layers)
     for layer in layers:
         result = results[layer]

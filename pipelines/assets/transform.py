@@ -8,6 +8,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from pipelines.config import load_settings
 from pipelines.dbt_project import dbt_project, export_dbt_env
+from pipelines.operations.retry import lock_retry_requested
 
 OWNERS = ["team:analytics-engineering"]
 
@@ -34,5 +35,14 @@ PROJECT = dbt_project()
 )
 def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     """dbt build: models and their tests, staging to marts."""
-    export_dbt_env(load_settings())
-    yield from dbt.cli(["build"], context=context).stream()
+    settings = load_settings()
+    export_dbt_env(settings)
+    # seeds may run in their own step before ingest has created the warehouse
+    settings.warehouse.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        yield from dbt.cli(["build"], context=context).stream()
+    except Exception as exc:
+        retry = lock_retry_requested(exc, context.retry_number)  # DuckDB lock: retry later
+        if retry is not None:
+            raise retry from exc
+        raise

@@ -1,0 +1,43 @@
+"""The operations definitions merge into the project's Definitions (pipelines.definitions)."""
+
+import os
+
+import dagster as dg
+
+from pipelines.operations import operations_definitions, operations_settings
+from pipelines.operations.freshness import ASSET_KEY, CHECK_NAME
+
+
+def _project_defs() -> dg.Definitions:
+    saved = dict(os.environ)  # importing the definitions exports dbt settings into os.environ
+    try:
+        from pipelines.definitions import defs
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    return defs
+
+
+def test_merge_with_the_project_definitions(settings) -> None:
+    # pipelines.definitions already merges the operations definitions
+    merged = _project_defs()
+    dg.Definitions.validate_loadable(merged)
+    ops = operations_settings({"MHP_FRESHNESS_HOURS": "30", "MHP_RAW_SETTLE_SECONDS": "120"})
+    standalone = operations_definitions(settings, ops)
+    repo = merged.get_repository_def()
+
+    assert {s.name for s in repo.schedule_defs} == {
+        "nightly", "published_marts_freshness_schedule"}
+    assert repo.get_schedule_def("nightly").job_name == "mh_pipeline"
+    sensors = {s.name: s for s in repo.sensor_defs}
+    assert set(sensors) == {
+        "raw_files_sensor", "pipeline_failure_alert", "pipeline_success_status"}
+    assert sensors["raw_files_sensor"].job_name == "mh_pipeline"
+    standalone_sensor = next(s for s in standalone.sensors if s.name == "raw_files_sensor")
+    assert "120 s" in (standalone_sensor.description or "")
+
+    check_key = dg.AssetCheckKey(ASSET_KEY, CHECK_NAME)
+    job = merged.resolve_job_def("mh_pipeline")  # AssetSelection.all(): checks included
+    assert check_key in job.asset_layer.asset_graph.asset_check_keys
+    check_job = merged.resolve_job_def("published_marts_freshness_job")
+    assert check_job.asset_layer.asset_graph.asset_check_keys == {check_key}
