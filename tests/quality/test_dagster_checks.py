@@ -57,7 +57,7 @@ def test_quality_checks_are_blocking_specs_on_the_gated_assets() -> None:
     assert quality_checks == [quality_gates]
     specs = {s.name: s for s in quality_gates.check_specs}
     assert {n: s.asset_key for n, s in specs.items()} == {
-        "ingest_gate": MANIFEST, "staging_gate": STG, "marts_gate": MART}
+        "ingest_gate": MART, "staging_gate": STG, "marts_gate": MART}
     assert all(s.blocking for s in specs.values())
     assert set(GATE_CHECKS) == {"ingest", "staging", "marts"}
 
