@@ -88,3 +88,8 @@ backfill: install
 	@if [ -z "$(FROM)" ] || [ -z "$(TO)" ]; then \
 	  echo "usage: make backfill FROM=YYYY-MM TO=YYYY-MM [PROVIDER=<OrgIDProv>] [DRY_RUN=1] [NO_RUN=1]"; exit 2; fi
 	$(PY) -m pipelines.operations.backfill --from $(FROM) --to $(TO) $(if $(PROVIDER),--provider $(PROVIDER)) $(if $(DRY_RUN),--dry-run) $(if $(NO_RUN),--no-run)
+
+# Interactive SQL on the live published file, read-only (DuckDB CLI 1.5.x from the
+# duckdb-cli package; SQLSHELL_ARGS=--python for a small Python REPL). docs/sql-guide.md
+sql: install
+	$(PY) -m pipelines.sqlshell $(SQLSHELL_ARGS)

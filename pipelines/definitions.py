@@ -15,6 +15,7 @@ export_dbt_env(SETTINGS)
 prepare_manifest(SETTINGS)
 
 from pipelines.assets.dashboard import dashboard  # noqa: E402
+from pipelines.assets.dbt_docs import dbt_docs  # noqa: E402
 from pipelines.assets.ingest import ingest_raw_extracts  # noqa: E402
 from pipelines.assets.publish import published_marts  # noqa: E402
 from pipelines.assets.quality import quality_checks  # noqa: E402
@@ -28,7 +29,7 @@ pipeline_job = dg.define_asset_job(
 )
 
 core = dg.Definitions(
-    assets=[ingest_raw_extracts, dbt_models, published_marts, dashboard],
+    assets=[ingest_raw_extracts, dbt_models, published_marts, dashboard, dbt_docs],
     asset_checks=quality_checks,
     jobs=[pipeline_job],
     resources={

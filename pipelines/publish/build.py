@@ -14,6 +14,7 @@ from typing import Any
 
 import duckdb
 
+from pipelines.publish.analyst_views import add_analyst_surface
 from pipelines.publish.disclosure import TableShape, controlled_select, q
 from pipelines.publish.errors import PublishError
 from pipelines.publish.storage_format import STORAGE_VERSION
@@ -177,6 +178,9 @@ def build_database(warehouse: Path, target: Path, entry: LogEntry) -> dict[str, 
                 duckdb.__version__,
             ],
         ).fetchall()
+        # analyst views over the tables above, and COMMENT ON every table/view/column
+        surface = add_analyst_surface(con, PUB)
+        log.info("analyst views: %s; %d comments", ", ".join(surface.views), surface.comments)
         con.execute(f"checkpoint {PUB}").fetchall()
         con.execute(f"detach {PUB}").fetchall()
         con.execute(f"detach {WAREHOUSE_ALIAS}").fetchall()

@@ -43,6 +43,12 @@ PUBLISH_LOG = "publish_log"
 # Every table name that can appear in a published file, in publishing order.
 ALLOWED_TABLES = [s.published for s in SOURCES] + [PUBLISH_LOG]
 
+# Analyst views over the published tables (pipelines/publish/analyst_views.py): the only
+# views a published file may hold. They are not counted, exported to Parquet or logged.
+ANALYST_VIEWS = [
+    "data_quality_scores", "latest_values", "monthly_trend", "locality_comparison", "spc_latest",
+]
+
 # Catalogue columns copied onto each metric_values row for convenience.
 CATALOGUE_COLUMNS = ["metric_name", "domain", "unit", "better_direction", "value_kind"]
 

@@ -8,7 +8,7 @@ from pipelines.publish.disclosure import q
 from pipelines.publish.errors import IdentifierFoundError, VerificationError
 from pipelines.publish.privacy import scan_for_identifiers, scan_parquet_folder
 from pipelines.publish.storage_format import READABLE_BY_V1_5, storage_version_number
-from pipelines.publish.tables import ALLOWED_TABLES
+from pipelines.publish.tables import ALLOWED_TABLES, ANALYST_VIEWS
 
 
 def _check_tables(found: set[str], expected: dict[str, int], where: str) -> None:
@@ -35,14 +35,16 @@ def verify_database(con: duckdb.DuckDBPyConnection, path: Path, expected: dict[s
             f"{READABLE_BY_V1_5.start}..{READABLE_BY_V1_5.stop - 1} only"
         )
     rows = con.execute(
-        "select schema_name, table_name from duckdb_tables() "
+        "select schema_name, table_name, false from duckdb_tables() "
         "where database_name = current_database() "
-        "union all select schema_name, view_name from duckdb_views() "
+        "union all select schema_name, view_name, true from duckdb_views() "
         "where database_name = current_database() and not internal"
     ).fetchall()
-    if any(schema != "main" for schema, _ in rows):
+    if any(schema != "main" for schema, _, _ in rows):
         raise VerificationError(f"{path} has objects outside schema main: {rows}")
-    _check_tables({t for _, t in rows}, expected, str(path))
+    # the analyst views (tables.ANALYST_VIEWS) are allowed but not counted or exported
+    views = {t for _, t, is_view in rows if is_view and t in ANALYST_VIEWS}
+    _check_tables({t for _, t, _ in rows} - views, expected, str(path))
     for table, n in expected.items():
         got = con.execute(f"select count(*) from main.{q(table)}").fetchall()[0][0]
         if got != n:

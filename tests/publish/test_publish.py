@@ -17,6 +17,7 @@ from pipelines.publish import (
 )
 from pipelines.publish.files import publish_lock
 from pipelines.publish.storage_format import READABLE_BY_V1_5, storage_version_number
+from pipelines.publish.tables import ANALYST_VIEWS
 
 from .helpers import GATE, modify_warehouse, sql
 
@@ -33,7 +34,10 @@ def test_publish_creates_only_allowed_tables(published: tuple[Settings, PublishR
     pub = settings.publish_dir
 
     assert result.database == pub / "marts.duckdb"
-    assert _tables(result.database) == {("main", t) for t in EXPECTED_TABLES}
+    # plus the analyst views (spc_latest needs the real SPC columns, absent in this fake)
+    assert _tables(result.database) == {("main", t) for t in EXPECTED_TABLES} | {
+        ("main", v) for v in ANALYST_VIEWS if v != "spc_latest"
+    }
     assert set(result.row_counts) == EXPECTED_TABLES
     # Only optional marts that exist are published; nothing from staging/raw/fct_.
     assert "funnel" not in result.row_counts
