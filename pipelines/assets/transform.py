@@ -8,6 +8,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from pipelines.config import load_settings
 from pipelines.dbt_project import dbt_project, export_dbt_env
+from pipelines.ingest.testhooks import pause_point
 from pipelines.operations.retry import lock_retry_requested
 
 OWNERS = ["team:analytics-engineering"]
@@ -39,6 +40,7 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     export_dbt_env(settings)
     # seeds may run in their own step before ingest has created the warehouse
     settings.warehouse.parent.mkdir(parents=True, exist_ok=True)
+    pause_point(settings, "dbt")  # crash tests only (MHP_TEST_PAUSE_AT)
     try:
         yield from dbt.cli(["build"], context=context).stream()
     except Exception as exc:

@@ -13,11 +13,12 @@ Rules (docs/ingestion.md explains them):
 """
 
 import logging
+import time
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import duckdb
 import pandas as pd
@@ -27,7 +28,9 @@ from pipelines.contract import Contract, Table, load_contract
 from pipelines.ingest import reader, validate
 from pipelines.ingest.discover import DiscoveredFile, discover, is_synthetic
 from pipelines.ingest.pseudonymise import nhs_number_valid, pseudonym, resolve_key
+from pipelines.ingest.testhooks import pause_point
 from pipelines.ingest.warehouse import (
+    WarehouseBusy,
     connect,
     ensure_schema,
     has_nhs_number,
@@ -44,7 +47,7 @@ log = logging.getLogger(__name__)
 class FileOutcome:
     relpath: str
     table: str | None
-    status: str  # loaded | unchanged | rejected | stale | ignored
+    status: str  # loaded | unchanged | rejected | stale | ignored | missing
     rows_in: int = 0
     rows_loaded: int = 0
     rows_quarantined: int = 0
@@ -69,7 +72,13 @@ class IngestReport:
 
     @property
     def problems(self) -> list[FileOutcome]:
+        """Files refused: they fail the ingest step (after the good files loaded)."""
         return [o for o in self.outcomes if o.status in {"rejected", "stale", "ignored"}]
+
+    @property
+    def missing(self) -> list[FileOutcome]:
+        """Tables absent from a submission: a warning, never a failure."""
+        return [o for o in self.outcomes if o.status == "missing"]
 
     def rows_by_table(self) -> dict[str, int]:
         out: dict[str, int] = defaultdict(int)
@@ -79,13 +88,17 @@ class IngestReport:
         return dict(out)
 
     def summary(self) -> str:
+        files = len(self.outcomes) - len(self.missing)
         text = (
-            f"ingest {self.run_id}: {len(self.outcomes)} files, {self.count('loaded')} loaded, "
-            f"{self.count('unchanged')} unchanged, {len(self.problems)} rejected; "
+            f"ingest {self.run_id}: {files} files, {self.count('loaded')} loaded, "
+            f"{self.count('unchanged')} unchanged, {len(self.problems)} rejected, "
+            f"{len(self.missing)} table(s) missing from submissions; "
             f"{self.rows_loaded} rows loaded, {self.rows_quarantined} quarantined"
         )
         for p in self.problems:
             text += f"\n  REJECTED {p.relpath}: {p.message}"
+        for m in self.missing:
+            text += f"\n  MISSING {m.message}"
         return text
 
 
@@ -95,13 +108,23 @@ def _month_end(d: date) -> date:
 
 
 class Ingestor:
+    # a file that changes while it is read is read again this many times in all
+    CHANGE_ATTEMPTS = 3
+    CHANGE_RETRY_DELAY_S = 1.0
+
     def __init__(
-        self, con: duckdb.DuckDBPyConnection, contract: Contract, key: bytes, run_id: str
+        self,
+        con: duckdb.DuckDBPyConnection,
+        contract: Contract,
+        key: bytes,
+        run_id: str,
+        settings: Settings | None = None,
     ) -> None:
         self.con = con
         self.contract = contract
         self.key = key
         self.run_id = run_id
+        self.settings = settings
         self.now = datetime.now().replace(microsecond=0)
 
     # -------------------------------------------------------------- manifest
@@ -183,54 +206,161 @@ class Ingestor:
     def ingest_file(
         self, f: DiscoveredFile, created: datetime | None = None, force_replace: bool = False
     ) -> FileOutcome:
-        """Validate and load one file in a single transaction."""
+        """Validate and load one file in a single transaction.
+
+        The file is hashed before it is read and checked again after it was loaded (still
+        inside the transaction): a file that changed meanwhile is rolled back and read
+        again, up to ``CHANGE_ATTEMPTS`` times, then rejected. Nothing of a mix of two
+        versions is ever committed.
+        """
         if f.problem or f.table is None:
             return self._reject_unreadable(f, f.problem or "unknown file", status="ignored")
         table = f.table
-        try:
-            facts = reader.file_facts(f.path, check_utf8=f.path.suffix.lower() == ".csv")
-        except reader.FileRejected as exc:
-            return self._reject_unreadable(f, str(exc))
-        seen = self._seen_before(f.relpath, facts.content_hash)
-        if seen and not force_replace:
-            self._touch(seen[0])
-            status = "unchanged" if seen[1] in {"loaded", "superseded"} else seen[1]
-            msg = None if status == "unchanged" else "same content as a file already rejected"
-            return FileOutcome(f.relpath, table.name, status, message=msg)
+        changed: str | None = None
+        for attempt in range(1, self.CHANGE_ATTEMPTS + 1):
+            if attempt > 1:
+                log.warning("%s: %s; reading it again (attempt %d of %d)",
+                            f.relpath, changed, attempt, self.CHANGE_ATTEMPTS)
+                time.sleep(self.CHANGE_RETRY_DELAY_S)
+            try:
+                facts = reader.file_facts(f.path, check_utf8=f.path.suffix.lower() == ".csv")
+            except reader.FileRejected as exc:
+                return self._reject_unreadable(f, str(exc))
+            except FileNotFoundError:
+                return self._reject_unreadable(f, "the file disappeared before it could be read")
+            seen = self._seen_before(f.relpath, facts.content_hash)
+            if seen and seen[1] == "loaded" and not force_replace:
+                self._touch(seen[0])
+                return FileOutcome(f.relpath, table.name, "unchanged")
+            # Anything else is (re)validated: a file refused before may be fine now (its
+            # submission's header was fixed, the contract changed), and content that was
+            # superseded is current again if the file went back to it.
 
-        run(self.con, "begin transaction")
-        try:
-            outcome = self._load(f, table, facts, created)
-            run(self.con, "commit")
-        except reader.FileRejected as exc:
-            run(self.con, "rollback")
-            self._record(f, facts, "rejected", f"{f.relpath}: {exc}")
-            outcome = FileOutcome(f.relpath, table.name, "rejected", message=f"{f.relpath}: {exc}")
-        except Exception:
-            run(self.con, "rollback")
-            raise
-        if outcome.status == "rejected":
-            log.error("%s", outcome.message)
-        return outcome
+            run(self.con, "begin transaction")
+            try:
+                outcome = self._load(f, table, facts, created)
+                changed = reader.changed_since(f.path, facts)
+                if changed is None:
+                    if self.settings is not None:
+                        pause_point(self.settings, "ingest")
+                    run(self.con, "commit")
+                    return outcome
+                run(self.con, "rollback")
+            except reader.FileRejected as exc:
+                run(self.con, "rollback")
+                changed = reader.changed_since(f.path, facts)
+                if changed is None:  # a genuine problem of a stable file
+                    return self._problem(f, facts, "rejected", f"{f.relpath}: {exc}",
+                                         keep_loaded=False)
+            except Exception:
+                run(self.con, "rollback")
+                raise
+        # Still changing after every attempt (probably still being copied in). No hash is
+        # recorded (content unknown); the next run reads the file again.
+        message = (
+            f"{f.relpath}: {changed} (tried {self.CHANGE_ATTEMPTS} times); nothing loaded, the "
+            "slot keeps its previous data. Deliver files complete (copy under another name, "
+            "then rename); the next run reads it again"
+        )
+        return self._problem(f, None, "rejected", message)
 
     def _reject_unreadable(
-        self, f: DiscoveredFile, message: str, status: str = "rejected"
+        self, f: DiscoveredFile, message: str, status: str = "rejected", keep_loaded: bool = True
     ) -> FileOutcome:
+        """Refuse a file without loading it (unreadable, unknown, or its submission is)."""
         full = message if message.startswith(f.relpath) else f"{f.relpath}: {message}"
         try:
             facts = reader.file_facts(f.path, check_utf8=False)
         except OSError:
             facts = None
+        return self._problem(f, facts, status, full, keep_loaded=keep_loaded)
+
+    def _problem(
+        self,
+        f: DiscoveredFile,
+        facts: reader.FileFacts | None,
+        status: str,
+        message: str,
+        keep_loaded: bool = True,
+    ) -> FileOutcome:
+        """Record a refused file once per (path, content, status, message); reruns touch it.
+
+        ``keep_loaded``: a file whose very content is already loaded (refused now only
+        because of its submission) is reported ``unchanged``: its data stays.
+        """
+        table_name = f.table.name if f.table else None
         if facts is not None:
-            seen = self._seen_before(f.relpath, facts.content_hash)
-            if seen:
-                self._touch(seen[0])
-                return FileOutcome(
-                    f.relpath, f.table.name if f.table else None, seen[1], message=full
-                )
-        self._record(f, facts, status, full)
-        log.error("%s", full)
-        return FileOutcome(f.relpath, f.table.name if f.table else None, status, message=full)
+            row = self.con.execute(
+                "select file_id, status, message from meta.manifest "
+                "where relpath = ? and content_hash = ? order by file_id desc limit 1",
+                [f.relpath, facts.content_hash],
+            ).fetchall()
+            if row:
+                file_id, prev_status, prev_message = row[0]
+                if keep_loaded and prev_status == "loaded":
+                    self._touch(file_id)
+                    return FileOutcome(f.relpath, table_name, "unchanged", message=message)
+                if (prev_status, prev_message) == (status, message):
+                    self._touch(file_id)
+                    log.error("%s", message)
+                    return FileOutcome(f.relpath, table_name, status, message=message)
+        self._record(f, facts, status, message)
+        log.error("%s", message)
+        return FileOutcome(f.relpath, table_name, status, message=message)
+
+    def record_missing(
+        self, header: DiscoveredFile, table: Table, created: datetime
+    ) -> FileOutcome:
+        """Record (once, then touch) that a submission has no file for ``table``.
+
+        The manifest row has status ``missing`` and the path the file would have; it
+        loads nothing and never blocks the run, but it is visible in meta.manifest, in the
+        ingest report and in the run log. If the table arrives later, its loaded row
+        (same path) follows the missing one.
+        """
+        relpath = str(
+            PurePosixPath(header.relpath).with_name(table.file_stem + header.path.suffix)
+        )
+        f = DiscoveredFile(
+            header.path.with_name(table.file_stem + header.path.suffix),
+            relpath,
+            header.family,
+            header.provider,
+            header.period_start,
+            table,
+        )
+        current = self._current_file(f)
+        if current is not None:
+            kept = self.con.execute(
+                "select rows_loaded, relpath, submission_created from meta.manifest "
+                "where file_id = ?",
+                [current],
+            ).fetchall()[0]
+            detail = (
+                f"raw.{table.name} keeps the {kept[0]} row(s) of file {current} ({kept[1]}, "
+                f"submission created {kept[2]})"
+            )
+        else:
+            detail = f"no {table.source_table} records for {f.provider} {f.period_start:%Y-%m}"
+        message = (
+            f"{relpath}: table {table.source_table} is missing from the submission created "
+            f"{created}; {detail}"
+        )
+        latest = self.con.execute(
+            "select file_id, status from meta.manifest where relpath = ? "
+            "order by file_id desc limit 1",
+            [relpath],
+        ).fetchall()
+        if latest and latest[0][1] == "missing":
+            run(
+                self.con,
+                "update meta.manifest set last_seen_at = ?, message = ?, submission_created = ?,"
+                " run_id = ? where file_id = ?",
+                [self.now, message, created, self.run_id, latest[0][0]],
+            )
+        else:
+            self._record(f, None, "missing", message, created=created)
+        return FileOutcome(relpath, table.name, "missing", message=message)
 
     def _pseudonym_table(self, name: str, column: str, namespace: str, nhs: bool) -> None:
         values = [
@@ -361,6 +491,9 @@ class Ingestor:
             messages.append(f"{quarantined} row(s) quarantined")
         if current is not None:
             messages.append(f"replaces file {current}")
+            messages += self._refresh_notes(current, rows_in)
+        if rows_in:
+            messages += self._duplicate_delivery_notes(f, facts)
         self._record_loaded(
             f,
             facts,
@@ -389,6 +522,42 @@ class Ingestor:
             quarantined,
             "; ".join(messages) or None,
         )
+
+    def _refresh_notes(self, current: int, rows_in: int) -> list[str]:
+        """A replacement with fewer rows than the file it replaces is worth a warning."""
+        row = self.con.execute(
+            "select rows_in, relpath from meta.manifest where file_id = ?", [current]
+        ).fetchall()
+        if not row or row[0][0] is None or rows_in >= int(row[0][0]):
+            return []
+        before = int(row[0][0])
+        note = (
+            f"fewer rows than the file it replaces: {rows_in} now, {before} in file {current} "
+            f"({before - rows_in} fewer)"
+        )
+        log.warning("%s: %s", row[0][1], note)
+        return [note]
+
+    # Families whose monthly file is never legitimately identical to another month's (money
+    # changes every month). MHSDS tables may well be (team details, an unchanged MPI), and a
+    # copied MHSDS submission is caught by its MHS000Header dates anyway.
+    DUPLICATE_WARNING_FAMILIES = frozenset({"finance", "costing"})
+
+    def _duplicate_delivery_notes(self, f: DiscoveredFile, facts: reader.FileFacts) -> list[str]:
+        """The same bytes already loaded under another path (a copy in the wrong folder?)."""
+        if f.family not in self.DUPLICATE_WARNING_FAMILIES:
+            return []
+        rows = self.con.execute(
+            "select file_id, relpath from meta.manifest where content_hash = ? and relpath <> ? "
+            "and status in ('loaded', 'superseded') order by file_id limit 3",
+            [facts.content_hash, f.relpath],
+        ).fetchall()
+        if not rows:
+            return []
+        where = ", ".join(f"{r[1]} (file {r[0]})" for r in rows)
+        note = f"identical content to {where}: the same file delivered twice?"
+        log.warning("%s: %s", f.relpath, note)
+        return [note]
 
     def _record_loaded(
         self,
@@ -479,33 +648,65 @@ def _read_header(
             f"ReportingPeriodStartDate {start} in MHS000Header does not match the month folder "
             f"{f.period_start:%Y-%m}"
         )
+    end = con.execute(
+        "select try_cast(trim(\"ReportingPeriodEndDate\") as date) from _hdr"
+    ).fetchall()[0][0]
+    if end != _month_end(f.period_start):
+        raise reader.FileRejected(
+            f"ReportingPeriodEndDate {end} in MHS000Header does not match the month folder "
+            f"{f.period_start:%Y-%m} (expected {_month_end(f.period_start)})"
+        )
     if created is None:
         raise reader.FileRejected("DateTimeDatSetCreate is missing or not a timestamp")
     return created, None
 
 
+# How long ingest waits for a warehouse held by another process (another ingest, dbt,
+# a notebook) before it gives up with WarehouseBusy.
+LOCK_WAIT_S = 120.0
+
+
 def ingest(
-    settings: Settings, run_id: str | None = None, contract: Contract | None = None
+    settings: Settings,
+    run_id: str | None = None,
+    contract: Contract | None = None,
+    lock_wait_s: float | None = None,
 ) -> IngestReport:
-    """Ingest everything new or changed under ``settings.raw_dir``."""
+    """Ingest everything new or changed under ``settings.raw_dir``.
+
+    Two ingests never interleave: the second waits for the warehouse (DuckDB's file lock)
+    up to ``lock_wait_s`` seconds (default ``LOCK_WAIT_S``), then raises WarehouseBusy.
+    """
     contract = contract or load_contract()
     run_id = run_id or uuid.uuid4().hex[:12]
     key = resolve_key(settings, synthetic=is_synthetic(settings.raw_dir))
-    files = discover(settings.raw_dir, contract)
     report = IngestReport(run_id)
     started = datetime.now()
-    con = connect(settings.warehouse)
+    con = connect(settings.warehouse, wait_s=LOCK_WAIT_S if lock_wait_s is None else lock_wait_s)
     try:
+        # discover only once we hold the warehouse: a run that waited sees the files as
+        # they are now
+        files = discover(settings.raw_dir, contract)
         ensure_schema(con, contract)
-        ing = Ingestor(con, contract, key, run_id)
+        ing = Ingestor(con, contract, key, run_id, settings)
+        files, doubled = _split_doubled_slots(files)
+        for f, others in doubled:
+            names = ", ".join(o.path.name for o in others)
+            report.outcomes.append(ing._reject_unreadable(
+                f, f"{len(others)} files for {f.table.source_table if f.table else '?'} in "
+                f"{PurePosixPath(f.relpath).parent}/ ({names}): it is not clear which one "
+                "to load; remove all but one", keep_loaded=False))
         groups: dict[tuple[str, str | None, date | None], list[DiscoveredFile]] = defaultdict(list)
         for f in files:
             groups[(f.family, f.provider, f.period_start)].append(f)
+        refused = {(f.family, f.provider, f.period_start, f.table.name)
+                   for f, _ in doubled if f.table is not None}
         for (family, provider, period), members in sorted(
             groups.items(), key=lambda kv: (kv[0][0], kv[0][1] or "", kv[0][2] or date.min)
         ):
             if family == "mhsds" and provider and period:
-                report.outcomes += _ingest_submission(ing, contract, members)
+                also = {r[3] for r in refused if r[:3] == (family, provider, period)}
+                report.outcomes += _ingest_submission(ing, contract, members, also)
             else:
                 for f in members:
                     report.outcomes.append(ing.ingest_file(f))
@@ -516,7 +717,7 @@ def ingest(
                 run_id,
                 started,
                 datetime.now(),
-                len(report.outcomes),
+                len(report.outcomes) - len(report.missing),
                 report.count("loaded"),
                 report.count("unchanged"),
                 len(report.problems),
@@ -531,8 +732,27 @@ def ingest(
     return report
 
 
+def _split_doubled_slots(
+    files: list[DiscoveredFile],
+) -> tuple[list[DiscoveredFile], list[tuple[DiscoveredFile, list[DiscoveredFile]]]]:
+    """Set aside files that share a slot with another file (``X.csv`` and ``X.parquet``).
+
+    Loading both would let sort order decide silently which one wins; both are refused.
+    """
+    by_slot: dict[tuple[str, str, str], list[DiscoveredFile]] = defaultdict(list)
+    for f in files:
+        if f.table is not None and not f.problem:
+            by_slot[f.slot].append(f)
+    doubled = [(f, group) for group in by_slot.values() if len(group) > 1 for f in group]
+    out = {id(f) for f, _ in doubled}
+    return [f for f in files if id(f) not in out], doubled
+
+
 def _ingest_submission(
-    ing: Ingestor, contract: Contract, members: list[DiscoveredFile]
+    ing: Ingestor,
+    contract: Contract,
+    members: list[DiscoveredFile],
+    refused_tables: set[str] | None = None,
 ) -> list[FileOutcome]:
     header_table = contract.table("mhs000_header")
     header = next(
@@ -563,15 +783,17 @@ def _ingest_submission(
     outcomes = [ing.ingest_file(header, created=created, force_replace=refresh)]
     for m in others:
         outcomes.append(ing.ingest_file(m, created=created, force_replace=refresh))
-    present = {m.table.name for m in members if m.table is not None}
-    missing = [t.source_table for t in contract.by_family("mhsds") if t.name not in present]
+    present = {m.table.name for m in members if m.table is not None} | (refused_tables or set())
+    missing = [t for t in contract.by_family("mhsds") if t.name not in present]
     if missing:
         log.warning(
             "%s/%s: tables missing from the submission: %s",
             header.provider,
             header.period_start,
-            ", ".join(missing),
+            ", ".join(t.source_table for t in missing),
         )
+    for table in missing:
+        outcomes.append(ing.record_missing(header, table, created))
     return outcomes
 
 
@@ -582,4 +804,11 @@ def ingest_path(raw_dir: Path, warehouse: Path, settings: Settings) -> IngestRep
     return ingest(replace(settings, raw_dir=raw_dir, warehouse=warehouse))
 
 
-__all__ = ["FileOutcome", "IngestReport", "ingest", "ingest_path", "stored_name"]
+__all__ = [
+    "FileOutcome",
+    "IngestReport",
+    "WarehouseBusy",
+    "ingest",
+    "ingest_path",
+    "stored_name",
+]

@@ -11,6 +11,7 @@ import codecs
 import csv
 import hashlib
 import io
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,6 +32,9 @@ class FileFacts:
     content_hash: str
     size_bytes: int
     lines: int
+    # identity of the file when it was hashed: a later stat that differs means it changed
+    mtime_ns: int = 0
+    inode: int = 0
 
 
 @dataclass
@@ -49,6 +53,7 @@ def file_facts(path: Path, check_utf8: bool) -> FileFacts:
     lines = 0
     last = b""
     with open(path, "rb") as fh:
+        st = os.fstat(fh.fileno())
         while chunk := fh.read(CHUNK):
             digest.update(chunk)
             if check_utf8:
@@ -72,7 +77,41 @@ def file_facts(path: Path, check_utf8: bool) -> FileFacts:
                 ) from None
     if last and not last.endswith(b"\n"):
         lines += 1
-    return FileFacts(digest.hexdigest(), size, lines)
+    return FileFacts(digest.hexdigest(), size, lines, st.st_mtime_ns, st.st_ino)
+
+
+def changed_since(path: Path, facts: FileFacts) -> str | None:
+    """Why ``path`` no longer has the content ``facts`` describe, or None if it is unchanged.
+
+    Called after a file was read and loaded (inside the load's transaction): a file that
+    was replaced, grew, shrank or was rewritten while it was read must not be committed,
+    because what DuckDB read may be a mix of two versions. The cheap stat comparison
+    catches most changes; the content hash catches a rewrite of the same size within the
+    same timestamp tick.
+    """
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return "the file was removed while it was being read"
+    if st.st_ino != facts.inode:
+        return "the file was replaced while it was being read"
+    if st.st_size != facts.size_bytes:
+        return (
+            f"the file changed size while it was being read ({facts.size_bytes} -> "
+            f"{st.st_size} bytes)"
+        )
+    if st.st_mtime_ns != facts.mtime_ns:
+        return "the file was modified while it was being read"
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(CHUNK):
+            digest.update(chunk)
+    if digest.hexdigest() != facts.content_hash:
+        return "the file content changed while it was being read"
+    return None
+
+
+DELIMITER_NAMES = {";": "semicolons", "\t": "tabs", "|": "pipes"}
 
 
 def _csv_header(path: Path) -> list[str]:
@@ -80,7 +119,17 @@ def _csv_header(path: Path) -> list[str]:
         first = fh.readline()
     if not first.strip():
         raise FileRejected("empty file: no header row")
-    return next(csv.reader(io.StringIO(first)))
+    header = next(csv.reader(io.StringIO(first)))
+    if len(header) == 1:
+        # One column only: most likely an export with another delimiter.
+        counts = {d: header[0].count(d) for d in DELIMITER_NAMES}
+        delim = max(counts, key=lambda d: counts[d])
+        if counts[delim]:
+            raise FileRejected(
+                f"wrong delimiter: the header row is separated by {DELIMITER_NAMES[delim]} "
+                f"({delim!r}), not commas; save the extract as comma-separated CSV"
+            )
+    return header
 
 
 def _match_columns(table: Table, header: list[str]) -> tuple[dict[str, str], list[str]]:
@@ -116,10 +165,12 @@ def read_into(
     suffix = path.suffix.lower()
     if suffix == ".parquet":
         try:
+            # top-level columns only (parquet_schema also lists the root and nested fields)
             header = [
                 r[0]
                 for r in con.execute(
-                    "select name from parquet_schema(?) where name <> 'schema'", [str(path)]
+                    "select column_name from (describe select * from read_parquet(?))",
+                    [str(path)],
                 ).fetchall()
             ]
         except duckdb.Error as exc:
@@ -137,7 +188,7 @@ def read_into(
             f"select row_number() over () - 1 as _rid, {select} from read_parquet(?)",
             [str(path)],
         )
-        n = con.execute(f"select count(*) from {target}").fetchone()[0]
+        n = con.execute(f"select count(*) from {target}").fetchall()[0][0]
         return ReadResult(mapping, extra, n)
 
     header = _csv_header(path)

@@ -1,10 +1,14 @@
 """DDL for the raw and meta schemas of the warehouse, derived from the contract."""
 
+import logging
+import time
 from pathlib import Path
 
 import duckdb
 
 from pipelines.contract import Column, Contract, Table
+
+log = logging.getLogger(__name__)
 
 SQL_TYPES = {
     "string": "varchar",
@@ -109,9 +113,50 @@ def raw_table_ddl(table: Table) -> str:
     return f"create table if not exists raw.{table.name} (\n    {cols}\n)"
 
 
-def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+LOCK_ERROR_MARKERS = ("Could not set lock on file", "Conflicting lock")
+LOCK_POLL_S = 0.25
+
+
+class WarehouseBusy(RuntimeError):
+    """Another process held the warehouse for longer than we were willing to wait."""
+
+
+def connect(
+    path: Path, read_only: bool = False, wait_s: float = 0.0
+) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse; if another process holds it, wait up to ``wait_s`` seconds.
+
+    DuckDB allows one read-write process or many read-only ones per file. A second
+    ingest, a dbt run or a notebook holding the file makes ``connect`` fail with a lock
+    error: that is retried until the deadline, then raised as :class:`WarehouseBusy`
+    (whose message keeps DuckDB's, naming the holder's pid). Other errors raise at once.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    return duckdb.connect(str(path), read_only=read_only)
+    deadline = time.monotonic() + max(0.0, wait_s)
+    waited = False
+    while True:
+        try:
+            con = duckdb.connect(str(path), read_only=read_only)
+        except duckdb.Error as exc:
+            text = str(exc)
+            if not any(m in text for m in LOCK_ERROR_MARKERS):
+                raise
+            if time.monotonic() >= deadline:
+                raise WarehouseBusy(
+                    f"the warehouse {path} is in use by another process and stayed locked "
+                    f"for {wait_s:g} s; nothing was ingested. Wait for the other run to finish "
+                    f"(or close the tool holding the file) and run again. DuckDB said: "
+                    f"{text.splitlines()[0]}"
+                ) from exc
+            if not waited:
+                log.warning("warehouse %s is locked by another process; waiting up to %g s",
+                            path, wait_s)
+                waited = True
+            time.sleep(LOCK_POLL_S)
+            continue
+        if waited:
+            log.info("warehouse %s is free again; continuing", path)
+        return con
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection, contract: Contract) -> None:

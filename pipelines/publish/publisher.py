@@ -11,6 +11,7 @@ from typing import Any
 import duckdb
 
 from pipelines.config import Settings
+from pipelines.ingest.testhooks import pause_point
 from pipelines.publish.build import LogEntry, build_database
 from pipelines.publish.files import (
     DIR_MODE,
@@ -100,6 +101,7 @@ def publish(
                 export_parquet(con, tmp_parquet)
                 restrict(tmp_parquet, file_mode, dir_mode)
                 verify_parquet(con, tmp_parquet, counts)
+            pause_point(settings, "publish")  # crash tests only (MHP_TEST_PAUSE_AT)
             meta = {
                 "run_id": run_id,
                 "published_at": published_at.isoformat(),
