@@ -9,7 +9,8 @@ from pipelines.dashboard import build
 @dg.asset(
     key=["published", "dashboard"],
     group_name="publish",
-    deps=[dg.AssetKey(["published", "marts"])],
+    # after the dbt docs, so the dashboard can link to them
+    deps=[dg.AssetKey(["published", "marts"]), dg.AssetKey(["published", "dbt_docs"])],
     owners=["team:data-engineering"],
     kinds={"html"},
     description=(
