@@ -59,7 +59,7 @@ def main(stage: str) -> dict[str, object]:
         from pipelines.publish import publish
         from pipelines.quality.gate import gate_summary
 
-        result = publish(settings, run_id=f"bench-{int(time.time())}",
+        result = publish(settings, run_id=time.strftime("bench-%Y%m%dT%H%M%S"),
                          gate_summary=gate_summary(settings))
         out["rows"] = sum(result.row_counts.values())
     elif stage == "dashboard":
