@@ -36,6 +36,7 @@ OPTIONAL = [
     Source("funnel", "marts", "mart_funnel"),
     Source("costs", "marts", "mart_costs"),
     Source("productivity", "marts", "mart_productivity"),
+    Source("crfd_by_reason", "marts", "mart_crfd_reasons"),
 ]
 SOURCES = [METRIC_VALUES, CATALOGUE, *OPTIONAL]
 PUBLISH_LOG = "publish_log"
