@@ -392,6 +392,45 @@ def references(ctx: CheckContext, spec: ExpectationSpec) -> Frame:
     )
 
 
+def _validate_no_overlap(spec: ExpectationSpec) -> None:
+    _check_columns(spec, "table", [str(spec.require(k)) for k in ("start", "end")]
+                   + [str(c) for c in spec.require("partition")])
+
+
+@check("no_overlap", _validate_no_overlap)
+def no_overlap(ctx: CheckContext, spec: ExpectationSpec) -> Frame:
+    """Periods of one parent do not overlap (ward stays of one spell): a period starting
+    before the previous one (by start date) ended. Back-to-back periods (the next starts
+    on the day the previous ends, as in a ward transfer) are fine."""
+    rel, model, table = ctx.staging(str(spec.require("table")))
+    s, e = quote(str(spec.require("start"))), quote(str(spec.require("end")))
+    part = ", ".join(quote(str(c)) for c in spec.require("partition"))
+    far = "date '9999-12-31'"
+    df = frame(ctx.con, f"""
+        with ordered as (
+            select {quote(unit_column(table))} as provider_code, {s} as start_date,
+                   max(coalesce({e}, {far})) over (
+                       partition by {part} order by {s}
+                       rows between unbounded preceding and 1 preceding) as previous_end
+            from {rel}
+        )
+        select provider_code, count(*) as rows_checked,
+               count(*) filter (where start_date < previous_end) as rows_overlapping
+        from ordered group by 1 order by 3 desc, 1""")
+    df["violations"] = df["rows_overlapping"].astype("int64")
+    df["example"] = [f"{p}: {n} overlapping row(s)" if n else ""
+                     for p, n in zip(df["provider_code"], df["violations"], strict=True)]
+    df["rank"] = df["violations"].astype("float64")
+    return Frame(
+        df,
+        [Probe("ExpectColumnValuesToBeBetween",
+               {"column": "rows_overlapping", "min_value": 0,
+                "max_value": int(spec.param("max_rows", 0))})],
+        headline=f"{model}: periods of one {', '.join(spec.require('partition'))} overlap",
+        noun="rows",
+    )
+
+
 @check("unique_keys", _validate_tables)
 def unique_keys(ctx: CheckContext, spec: ExpectationSpec) -> Frame:
     """Each staging model has one row per key (the contract key, per provider)."""

@@ -180,8 +180,9 @@ FAULTS: list[Fault] = [
       "Loaded; recorded as referential integrity < 100% for mhs502_ward_stay.WardCode "
       "(int_dq_referential_integrity, published in mart_data_quality). No gate expectation "
       "(see Gaps).", "test_faults_gate"),
-    F("overlapping_ward_stays", "cross-table", "Two ward stays of one spell overlapping", "GAP",
-      "Loaded and not flagged by any expectation (bed days are double counted). See Gaps.",
+    F("overlapping_ward_stays", "cross-table", "Two ward stays of one spell overlapping",
+      "gate warning", "Staging gate `ward_stays_do_not_overlap` fails as a warning (bed days "
+      "would be double counted).",
       "test_faults_gate"),
     # ----------------------------------------------------------- operations
     F("crash_during_ingest", "operations", "SIGKILL inside an ingest transaction", "recovered",
