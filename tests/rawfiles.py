@@ -4,6 +4,7 @@ import csv
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+from pipelines.config import Settings, load_settings
 from pipelines.contract import load_contract
 from pipelines.ingest.discover import SYNTHETIC_MARKER
 
@@ -57,3 +58,13 @@ def write_header(raw: Path, provider: str, period: str, created: datetime | None
         provider,
         period,
     )
+
+
+def tmp_settings(tmp: Path) -> Settings:
+    """Settings for a test warehouse under ``tmp``, with a private dbt target folder."""
+    return load_settings({
+        "MHP_RAW_DIR": str(tmp / "raw"),
+        "MHP_WAREHOUSE": str(tmp / "wh.duckdb"),
+        "MHP_PUBLISH_DIR": str(tmp / "pub"),
+        "MHP_DBT_TARGET_PATH": str(tmp / "dbt_target"),
+    })

@@ -11,10 +11,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.config import load_settings
 from pipelines.dbt_project import run_dbt
 from pipelines.ingest.load import ingest
-from tests.rawfiles import write_header, write_table
+from tests.rawfiles import tmp_settings, write_header, write_table
 
 P = "RXA"
 MONTHS = ["2024-01", "2024-02", "2024-03"]
@@ -229,13 +228,7 @@ def write_month(raw: Path, period: str, tables: dict[str, list[dict]], created: 
 @pytest.fixture(scope="module")
 def marts(tmp_path_factory: pytest.TempPathFactory):
     tmp = tmp_path_factory.mktemp("flow")
-    s = load_settings(
-        {
-            "MHP_RAW_DIR": str(tmp / "raw"),
-            "MHP_WAREHOUSE": str(tmp / "wh.duckdb"),
-            "MHP_PUBLISH_DIR": str(tmp / "pub"),
-        }
-    )
+    s = tmp_settings(tmp)
     raw = s.raw_dir
     write_table(
         raw,

@@ -54,10 +54,9 @@ from datetime import datetime
 import duckdb
 import pytest
 
-from pipelines.config import load_settings
 from pipelines.dbt_project import run_dbt
 from pipelines.ingest.load import ingest
-from tests.rawfiles import write_header, write_table
+from tests.rawfiles import tmp_settings, write_header, write_table
 
 P = "RXA"
 MONTHS = ["2024-01", "2024-02", "2024-03", "2024-04", "2024-05"]
@@ -170,14 +169,7 @@ def month_tables(period: str) -> dict[str, list[dict]]:
 @pytest.fixture(scope="module")
 def wh(tmp_path_factory: pytest.TempPathFactory):
     tmp = tmp_path_factory.mktemp("productivity")
-    s = load_settings(
-        {
-            "MHP_RAW_DIR": str(tmp / "raw"),
-            "MHP_WAREHOUSE": str(tmp / "wh.duckdb"),
-            "MHP_PUBLISH_DIR": str(tmp / "pub"),
-            "MHP_DBT_TARGET_PATH": str(tmp / "dbt_target"),
-        }
-    )
+    s = tmp_settings(tmp)
     raw = s.raw_dir
     write_table(
         raw,
