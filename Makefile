@@ -37,7 +37,7 @@ $(VENV)/.installed: uv.lock pyproject.toml | $(UV)
 	@rm -f $(VENV)/.installed-dev
 
 $(VENV)/.installed-dev: uv.lock pyproject.toml | $(UV)
-	$(UV) sync --frozen
+	$(UV) sync --frozen --extra spark
 	@touch $@ $(VENV)/.installed
 
 install: $(VENV)/.installed
