@@ -126,22 +126,43 @@ class Ingestor:
         self.run_id = run_id
         self.settings = settings
         self.now = datetime.now().replace(microsecond=0)
+        # In-memory views of meta.manifest, valid while this ingest holds the warehouse
+        # (one writer at a time): the per-file queries were most of a rerun's cost.
+        self._index: dict[tuple[str, str], tuple[int, str]] | None = None
+        self._max_file_id: int | None = None
+        self._touched: list[int] = []
+        # Pseudonyms already computed in this run, per namespace, for the current
+        # provider only (the same people recur in every month and table of a provider).
+        self._pseudonym_cache: dict[str, dict[str, tuple[str, bool]]] = {}
+        self._cache_provider: str | None = None
 
     # -------------------------------------------------------------- manifest
     def _next_file_id(self) -> int:
-        return int(
-            self.con.execute("select coalesce(max(file_id), 0) + 1 from meta.manifest").fetchone()[
-                0
-            ]
-        )
+        if self._max_file_id is None:
+            self._max_file_id = int(
+                self.con.execute("select coalesce(max(file_id), 0) from meta.manifest")
+                .fetchall()[0][0]
+            )
+        return self._max_file_id + 1
+
+    def _forget_cached_manifest(self) -> None:
+        """After a rollback: what this run remembered of the manifest may be undone."""
+        self._index = None
+        self._max_file_id = None
+
+    def _manifest_index(self) -> dict[tuple[str, str], tuple[int, str]]:
+        """Latest manifest row of each (path, content hash), read once per run."""
+        if self._index is None:
+            rows = self.con.execute(
+                "select relpath, content_hash, arg_max(file_id, file_id), "
+                "arg_max(status, file_id) from meta.manifest where content_hash is not null "
+                "group by relpath, content_hash"
+            ).fetchall()
+            self._index = {(r[0], r[1]): (int(r[2]), str(r[3])) for r in rows}
+        return self._index
 
     def _seen_before(self, relpath: str, content_hash: str) -> tuple[int, str] | None:
-        row = self.con.execute(
-            "select file_id, status from meta.manifest where relpath = ? and content_hash = ? "
-            "order by file_id desc limit 1",
-            [relpath, content_hash],
-        ).fetchone()
-        return (int(row[0]), str(row[1])) if row else None
+        return self._manifest_index().get((relpath, content_hash))
 
     def _current_file(self, f: DiscoveredFile) -> int | None:
         assert f.table is not None
@@ -162,6 +183,9 @@ class Ingestor:
         **counts: object,
     ) -> int:
         file_id = self._next_file_id()
+        self._max_file_id = file_id
+        if facts is not None and self._index is not None:
+            self._index[(f.relpath, facts.content_hash)] = (file_id, status)
         run(
             self.con,
             """insert into meta.manifest (file_id, run_id, relpath, family, table_name, provider,
@@ -196,11 +220,18 @@ class Ingestor:
         return file_id
 
     def _touch(self, file_id: int) -> None:
-        run(
-            self.con,
-            "update meta.manifest set last_seen_at = ? where file_id = ?",
-            [self.now, file_id],
-        )
+        """Note that a file was seen again (written in one statement by flush_touches)."""
+        self._touched.append(file_id)
+
+    def flush_touches(self) -> None:
+        if self._touched:
+            run(
+                self.con,
+                "update meta.manifest set last_seen_at = ? where file_id in "
+                "(select unnest(?::bigint[]))",
+                [self.now, sorted(set(self._touched))],
+            )
+            self._touched = []
 
     # -------------------------------------------------------------- one file
     def ingest_file(
@@ -246,14 +277,17 @@ class Ingestor:
                     run(self.con, "commit")
                     return outcome
                 run(self.con, "rollback")
+                self._forget_cached_manifest()
             except reader.FileRejected as exc:
                 run(self.con, "rollback")
+                self._forget_cached_manifest()
                 changed = reader.changed_since(f.path, facts)
                 if changed is None:  # a genuine problem of a stable file
                     return self._problem(f, facts, "rejected", f"{f.relpath}: {exc}",
                                          keep_loaded=False)
             except Exception:
                 run(self.con, "rollback")
+                self._forget_cached_manifest()
                 raise
         # Still changing after every attempt (probably still being copied in). No hash is
         # recorded (content unknown); the next run reads the file again.
@@ -362,7 +396,31 @@ class Ingestor:
             self._record(f, None, "missing", message, created=created)
         return FileOutcome(relpath, table.name, "missing", message=message)
 
-    def _pseudonym_table(self, name: str, column: str, namespace: str, nhs: bool) -> None:
+    def _pseudonyms(
+        self, provider: str | None, namespace: str, values: list[str], nhs: bool
+    ) -> tuple[list[str], list[bool]]:
+        """Pseudonym (and NHS number validity) of each value, computed once per run."""
+        if provider != self._cache_provider:
+            self._pseudonym_cache = {}
+            self._cache_provider = provider
+        cache = self._pseudonym_cache.setdefault(namespace, {})
+        keys: list[str] = []
+        oks: list[bool] = []
+        for v in values:
+            hit = cache.get(v)
+            if hit is None:
+                hit = (
+                    pseudonym(self.key, namespace, v.replace(" ", "") if nhs else v),
+                    nhs_number_valid(v) if nhs else True,
+                )
+                cache[v] = hit
+            keys.append(hit[0])
+            oks.append(hit[1])
+        return keys, oks
+
+    def _pseudonym_table(
+        self, name: str, column: str, namespace: str, nhs: bool, provider: str | None = None
+    ) -> None:
         values = [
             r[0]
             for r in self.con.execute(
@@ -370,20 +428,12 @@ class Ingestor:
                 f"where nullif(trim({validate.ident(column)}), '') is not null"
             ).fetchall()
         ]
+        keys, oks = self._pseudonyms(provider, namespace, values, nhs)
         frame = pd.DataFrame(
             {
                 "v": pd.Series(values, dtype="object"),
-                "k": pd.Series(
-                    [
-                        pseudonym(self.key, namespace, v.replace(" ", "") if nhs else v)
-                        for v in values
-                    ],
-                    dtype="object",
-                ),
-                "ok": pd.Series(
-                    [nhs_number_valid(v) for v in values] if nhs else [True] * len(values),
-                    dtype="bool",
-                ),
+                "k": pd.Series(keys, dtype="object"),
+                "ok": pd.Series(oks, dtype="bool"),
             }
         )
         register_frame(self.con, f"{name}_df", frame)
@@ -396,26 +446,27 @@ class Ingestor:
         con = self.con
         read = reader.read_into(con, f.path, table)
         period_end = _month_end(f.period_start) if f.period_start else None
-        run(
-            con,
-            "create or replace temp table _fail as "
-            + validate.failures_sql(table, period_end, f.provider if f.family == "mhsds" else None),
+        validate.create_failures(
+            con, table, period_end, f.provider if f.family == "mhsds" else None
         )
-        run(con, "insert into _fail " + validate.duplicate_sql(table))
+        if validate.has_duplicate_keys(con, table):
+            run(con, "insert into _fail " + validate.duplicate_sql(table))
         # pseudonyms for identifiers (namespaced by provider for local IDs)
         joins: list[str] = []
         select: list[str] = []
         for col in table.columns:
             if col.pii == "local_patient_id":
                 ns = f"lpi|{f.provider or ''}"
-                self._pseudonym_table("_pk_lpi", col.source, ns, nhs=False)
+                self._pseudonym_table("_pk_lpi", col.source, ns, nhs=False,
+                                      provider=f.provider)
                 joins.append(
                     "left join _pk_lpi on _pk_lpi.v = "
                     f"nullif(trim(i.{validate.ident(col.source)}), '')"
                 )
                 select.append("_pk_lpi.k")
             elif col.pii == "nhs_number":
-                self._pseudonym_table("_pk_nhs", col.source, "nhs", nhs=True)
+                self._pseudonym_table("_pk_nhs", col.source, "nhs", nhs=True,
+                                      provider=f.provider)
                 joins.append(
                     "left join _pk_nhs on _pk_nhs.v = "
                     f"nullif(trim(i.{validate.ident(col.source)}), '')"
@@ -513,6 +564,7 @@ class Ingestor:
                 "where file_id = ?",
                 [file_id, current],
             )
+            self._index = None  # a status changed: read the index again when next needed
         return FileOutcome(
             f.relpath,
             table.name,
@@ -661,6 +713,9 @@ def _read_header(
     return created, None
 
 
+# WAL size that forces a checkpoint during an ingest (DuckDB's default is 16 MB).
+INGEST_CHECKPOINT_THRESHOLD = "1GB"
+
 # How long ingest waits for a warehouse held by another process (another ingest, dbt,
 # a notebook) before it gives up with WarehouseBusy.
 LOCK_WAIT_S = 120.0
@@ -687,6 +742,10 @@ def ingest(
         # discover only once we hold the warehouse: a run that waited sees the files as
         # they are now
         files = discover(settings.raw_dir, contract)
+        # One checkpoint at the end instead of one every 16 MB of WAL: the automatic
+        # checkpoints inside per-file commits were the largest single cost of a full load
+        # (bench/README.md). A crash before the end replays the WAL on the next open.
+        run(con, f"set checkpoint_threshold = '{INGEST_CHECKPOINT_THRESHOLD}'")
         ensure_schema(con, contract)
         ing = Ingestor(con, contract, key, run_id, settings)
         files, doubled = _split_doubled_slots(files)
@@ -710,6 +769,7 @@ def ingest(
             else:
                 for f in members:
                     report.outcomes.append(ing.ingest_file(f))
+        ing.flush_touches()
         run(
             con,
             "insert into meta.ingest_runs values (?, ?, ?, ?, ?, ?, ?, ?, ?)",

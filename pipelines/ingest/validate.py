@@ -4,7 +4,10 @@ Each check yields (record id, field, reason, value) for failing rows. The
 typed select turns text into the contract's types once all checks passed.
 """
 
+from dataclasses import dataclass
 from datetime import date
+
+import duckdb
 
 from pipelines.contract import Column, Table
 
@@ -107,31 +110,46 @@ def column_checks(col: Column, period_end: date | None) -> list[tuple[str, str]]
     return checks
 
 
-def failures_sql(
+@dataclass(frozen=True)
+class FailureCheck:
+    """One check as a query of (rid, field, reason, value) over its failing rows.
+
+    ``condition`` is the per-row failure condition over the source table when there is a
+    simple one (column checks): ``create_failures`` evaluates all of them in a single scan
+    first and runs only the queries of checks that fired (most files fail none).
+    """
+
+    sql: str
+    condition: str | None = None
+
+
+def failure_checks(
     table: Table, period_end: date | None, provider: str | None, source: str = "_in"
-) -> str:
-    """A query of (rid, field, reason, value) over every failing (row, check)."""
-    parts: list[str] = []
+) -> list[FailureCheck]:
+    checks: list[FailureCheck] = []
     for col in table.columns:
         for cond, reason in column_checks(col, period_end):
             value = "'<redacted>'" if col.pii else f"left({ident(col.source)}, 200)"
-            parts.append(
+            checks.append(FailureCheck(
                 f"select _rid as rid, {q(col.source)} as field, {q(reason)} as reason, "
-                f"{value} as value from {source} where {cond}"
-            )
+                f"{value} as value from {source} where {cond}",
+                cond,
+            ))
     if provider is not None and any(c.source == "OrgIDProv" for c in table.columns):
-        parts.append(
+        cond = f"nullif(trim(\"OrgIDProv\"), '') <> {q(provider)}"
+        checks.append(FailureCheck(
             f"select _rid, 'OrgIDProv', "
             f"'OrgIDProv does not match the provider folder ' || {q(provider)}, "
-            f'left("OrgIDProv", 200) from {source} '
-            f"where nullif(trim(\"OrgIDProv\"), '') <> {q(provider)}"
-        )
+            f'left("OrgIDProv", 200) from {source} where {cond}',
+            cond,
+        ))
     for col in table.key_columns:
         if col.nullable:
-            parts.append(
+            checks.append(FailureCheck(
                 f"select _rid, {q(col.source)}, 'missing value (key field)', null "
-                f"from {source} where {_v(col)} is null"
-            )
+                f"from {source} where {_v(col)} is null",
+                f"{_v(col)} is null",
+            ))
     if table.row_rules:
         # Row rules run over typed values of rows whose individual fields parsed.
         typed = ", ".join(
@@ -141,13 +159,67 @@ def failures_sql(
             for c in table.columns
         )
         for rule in table.row_rules:
-            parts.append(
+            checks.append(FailureCheck(
                 f"select rid, {q(rule.field)}, {q(rule.reason)}, "
                 f"left(cast({ident(rule.field)} as varchar), 200) "
                 f"from (select _rid as rid, {typed} from {source}) "
                 f"where not coalesce(({rule.check}), true)"
-            )
-    return "\nunion all\n".join(parts)
+            ))
+    return checks
+
+
+def failures_sql(
+    table: Table, period_end: date | None, provider: str | None, source: str = "_in"
+) -> str:
+    """A query of (rid, field, reason, value) over every failing (row, check)."""
+    return "\nunion all\n".join(c.sql for c in failure_checks(table, period_end, provider, source))
+
+
+def create_failures(
+    con: duckdb.DuckDBPyConnection,
+    table: Table,
+    period_end: date | None,
+    provider: str | None,
+    source: str = "_in",
+    target: str = "_fail",
+) -> None:
+    """Temp table ``target`` of (rid, field, reason, value): every failing (row, check).
+
+    Same rows as ``failures_sql``, but the simple checks are first evaluated together in
+    one scan, and only the ones that fired are queried for their rows.
+    """
+    checks = failure_checks(table, period_end, provider, source)
+    simple = [c for c in checks if c.condition is not None]
+    fired: list[FailureCheck] = [c for c in checks if c.condition is None]
+    if simple:
+        flags = con.execute(
+            "select " + ", ".join(f"coalesce(bool_or({c.condition}), false)" for c in simple)
+            + f" from {source}"
+        ).fetchall()[0]
+        fired = [c for c, hit in zip(simple, flags, strict=True) if hit] + fired
+    con.execute(
+        f"create or replace temp table {target} "
+        "(rid bigint, field varchar, reason varchar, value varchar)"
+    ).fetchall()
+    if fired:
+        con.execute(
+            f"insert into {target} " + "\nunion all\n".join(c.sql for c in fired)
+        ).fetchall()
+
+
+def has_duplicate_keys(
+    con: duckdb.DuckDBPyConnection, table: Table, source: str = "_in", failed: str = "_fail"
+) -> bool:
+    """Cheap pre-check (one hash aggregate) before the window query of ``duplicate_sql``:
+    most files have no repeated key."""
+    if not table.key_columns:
+        return False
+    keys = ", ".join(_v(c) for c in table.key_columns)
+    rows = con.execute(
+        f"select 1 from {source} where _rid not in (select rid from {failed}) "
+        f"group by {keys} having count(*) > 1 limit 1"
+    ).fetchall()
+    return bool(rows)
 
 
 def duplicate_sql(table: Table, source: str = "_in", failed: str = "_fail") -> str:
