@@ -79,6 +79,23 @@ def staging_sql(table: Table) -> str:
         order = "source_file_id desc, source_record_no desc"
     else:
         order = "reporting_period_start desc, submission_created desc, source_file_id desc"
+    if not is_snapshot(table) and table.family != "reference":
+        # A fact of its month: raw keeps exactly one file per (provider, month) slot and
+        # ingest quarantines repeated keys within a file, so every key of a slot is already
+        # unique (the unique_combination test below checks it). No versioning window: on
+        # PLICS it was the most expensive model of the build (bench/README.md).
+        return f"""{HEADER}-- {table.description}
+-- One row per record of each month (raw keeps one file per provider and month).
+with source as (
+
+    select * from {{{{ source('raw', '{table.name}') }}}}
+
+)
+
+select
+        {select}
+from source
+"""
     return f"""{HEADER}-- {table.description}
 with source as (
 

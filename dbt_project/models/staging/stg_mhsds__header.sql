@@ -1,14 +1,13 @@
 -- generated from pipelines/contract/raw_contract.yml by pipelines.contract.codegen
 -- Submission header, one row per provider and reporting month.
+-- One row per record of each month (raw keeps one file per provider and month).
 with source as (
 
     select * from {{ source('raw', 'mhs000_header') }}
 
-),
+)
 
-renamed as (
-
-    select
+select
         OrgIDProv as org_id_prov,
         ReportingPeriodStartDate as reporting_period_start_date,
         ReportingPeriodEndDate as reporting_period_end_date,
@@ -18,33 +17,4 @@ renamed as (
         _submission_created as submission_created,
         _file_id as source_file_id,
         _record_no as source_record_no
-    from source
-
-),
-
-versioned as (
-
-    -- keep one current version of each record: the latest reporting month,
-    -- then the latest submission of that month
-    select
-        renamed.*,
-        row_number() over (
-            partition by provider_code, reporting_period_start
-            order by reporting_period_start desc, submission_created desc, source_file_id desc
-        ) as version_rank
-    from renamed
-
-)
-
-select
-    org_id_prov,
-    reporting_period_start_date,
-    reporting_period_end_date,
-    date_time_dat_set_create,
-    provider_code,
-    reporting_period_start,
-    submission_created,
-    source_file_id,
-    source_record_no
-from versioned
-where version_rank = 1
+from source
