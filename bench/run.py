@@ -27,6 +27,8 @@ CACHE = ROOT / "bench" / "cache"
 RESULTS = ROOT / "bench" / "results"
 
 SIZES = {
+    # a quick check that the benchmark itself works (make bench SIZES=smoke)
+    "smoke": {"providers": 1, "people": 300, "months": 3},
     "demo": {"providers": 3, "people": 6000, "months": 24},
     "large_trust": {"providers": 1, "people": 100000, "months": 36},
     "ten_trusts": {"providers": 10, "people": 100000, "months": 36},
@@ -122,13 +124,25 @@ def size_of(path: Path) -> float:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) / 2**20
 
 
-def bench_size(size: str, incremental: bool) -> list[StageResult]:
-    print(f"== {size}")
-    raw = ensure_data(size)
+def fresh_work(size: str) -> tuple[Path, dict[str, str]]:
+    raw = CACHE / size / "raw"
     work = CACHE / size / "work"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
-    env = env_for(size, raw, work)
+    return work, env_for(size, raw, work)
+
+
+def record(results: list[StageResult], size: str, stage: str, wall: float, peak: float,
+           detail: dict, rows: int | None = None) -> None:
+    results.append(StageResult(size, stage, round(wall, 2), round(peak, 1), rows,
+                               round(rows / wall) if rows and wall else None, detail))
+    print(f"  {stage:<20} {wall:7.1f} s  peak {peak:7.0f} MB  {detail}", flush=True)
+
+
+def bench_size(size: str, incremental: bool, job: bool) -> list[StageResult]:
+    print(f"== {size}", flush=True)
+    raw = ensure_data(size)
+    work, env = fresh_work(size)
     results: list[StageResult] = []
     input_rows = None
     for stage in STAGES:
@@ -136,26 +150,27 @@ def bench_size(size: str, incremental: bool) -> list[StageResult]:
         rows = detail.get("rows")
         if stage == "floor":
             input_rows = rows
-        r_rows = rows if stage != "gates" else input_rows
-        results.append(StageResult(size, stage, round(wall, 2), round(peak, 1), r_rows,
-                                   round(r_rows / wall) if r_rows else None, detail))
-        print(f"  {stage:<10} {wall:7.1f} s  peak {peak:7.0f} MB  {detail}")
+        record(results, size, stage, wall, peak, detail,
+               rows if stage not in {"gates", "dashboard"} else input_rows)
     wall, peak, detail = run_stage("overhead", env)
-    results.append(StageResult(size, "fixed_overhead", round(wall, 2), round(peak, 1), None,
-                               None, detail))
-    print(f"  overhead   {wall:7.1f} s  {detail}")
+    record(results, size, "fixed_overhead", wall, peak, detail)
     results.append(StageResult(size, "sizes_mb", 0, 0, None, None, {
         "raw": round(size_of(raw), 1),
         "warehouse": round(size_of(work / "warehouse.duckdb"), 1),
         "published": round(size_of(work / "published" / "marts.duckdb"), 1),
     }))
+    if job:
+        work, env = fresh_work(size)
+        wall, peak, detail = run_stage("job", env)
+        record(results, size, "job_full", wall, peak, detail, input_rows)
     if incremental:
-        results += bench_incremental(size, raw, env)
+        results += bench_incremental(size, raw)
     return results
 
 
-def bench_incremental(size: str, raw: Path, env: dict[str, str]) -> list[StageResult]:
-    """One new month on top of the loaded ones: hide the last month, load, restore, rerun."""
+def bench_incremental(size: str, raw: Path) -> list[StageResult]:
+    """One new month on top of the others, through the whole Dagster job: load every
+    month but the last (one job), then add the last month and run the job again."""
     months = sorted({p.name for p in (raw / "mhsds").glob("*/*")})
     last = months[-1]
     hidden = CACHE / size / "hidden"
@@ -167,47 +182,55 @@ def bench_incremental(size: str, raw: Path, env: dict[str, str]) -> list[StageRe
             dest.parent.mkdir(parents=True, exist_ok=True)
             shutil.move(str(d), str(dest))
             moved.append((dest, d))
-    work = Path(env["MHP_WAREHOUSE"]).parent
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
-    out = []
+    out: list[StageResult] = []
+    work, env = fresh_work(size)
     try:
-        full = 0.0
-        for stage in ["ingest", "dbt", "gates", "publish"]:
-            full += run_stage(stage, env)[0]
+        wall, peak, detail = run_stage("job", env)
+        record(out, size, f"job_first_{len(months) - 1}_months", wall, peak, detail)
     finally:
         for dest, d in moved:
             shutil.move(str(dest), str(d))
-    inc = 0.0
-    for stage in ["ingest", "dbt", "gates", "publish"]:
-        wall, peak, detail = run_stage(stage, env)
-        inc += wall
-        out.append(StageResult(size, f"incremental_{stage}", round(wall, 2), round(peak, 1),
-                               detail.get("rows"), None, detail))
-    out.append(StageResult(size, "incremental_total", round(inc, 2), 0, None, None,
-                           {"full_rebuild_s": round(full, 2), "ratio": round(inc / full, 3)}))
-    print(f"  incremental {inc:.1f} s vs full {full:.1f} s ({inc / full:.0%})")
+    wall, peak, detail = run_stage("job", env)
+    record(out, size, "job_incremental_month", wall, peak, detail)
     return out
 
 
+def summary(results: list[StageResult]) -> list[str]:
+    """Per size: the figures the targets are about."""
+    lines = ["| size | full job (s) | full job peak (MB) | stages ingest..publish (s) | "
+             "stages peak (MB) | incremental month (s) | incremental / full | "
+             "fixed overhead (s) | pipeline / floor |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    by_size: dict[str, dict[str, StageResult]] = {}
+    for r in results:
+        by_size.setdefault(r.size, {})[r.stage] = r
+    for size, st in by_size.items():
+        def wall(name: str, st: dict[str, StageResult] = st) -> float | None:
+            return st[name].wall_s if name in st else None
+        full = wall("job_full")
+        inc = wall("job_incremental_month")
+        staged = sum(st[s].wall_s for s in ["ingest", "dbt", "gates", "publish"] if s in st)
+        staged_peak = max((st[s].peak_rss_mb for s in STAGES if s in st), default=0)
+        floor_s = wall("floor")
+        ratio = f"{inc / full:.0%}" if inc and full else ""
+        vs_floor = f"{staged / floor_s:.1f}" if floor_s else ""
+        lines.append(
+            f"| {size} | {full if full is not None else 'not run'} | "
+            f"{st['job_full'].peak_rss_mb if 'job_full' in st else ''} | {staged:.1f} | "
+            f"{staged_peak:.0f} | {inc if inc is not None else 'not run'} | {ratio} | "
+            f"{wall('fixed_overhead') or ''} | {vs_floor} |")
+    return lines
+
+
 def to_markdown(results: list[StageResult]) -> str:
-    lines = ["| size | stage | wall s | peak MB | rows | rows/s | detail |",
+    lines = summary(results) + ["",
+             "| size | stage | wall s | peak MB | rows | rows/s | detail |",
              "|---|---|---|---|---|---|---|"]
     for r in results:
         lines.append(f"| {r.size} | {r.stage} | {r.wall_s} | {r.peak_rss_mb} | "
                      f"{r.rows if r.rows is not None else ''} | "
                      f"{r.rows_per_s if r.rows_per_s is not None else ''} | "
                      f"{json.dumps(r.detail, default=str)} |")
-    by_size: dict[str, dict[str, float]] = {}
-    for r in results:
-        by_size.setdefault(r.size, {})[r.stage] = r.wall_s
-    lines += ["", "| size | pipeline s (ingest..dashboard) | floor s | pipeline / floor |",
-              "|---|---|---|---|"]
-    for size, st in by_size.items():
-        total = sum(st.get(s, 0) for s in STAGES if s != "floor")
-        fl = st.get("floor") or 0
-        ratio = f"{total / fl:.1f}" if fl else ""
-        lines.append(f"| {size} | {total:.1f} | {fl:.1f} | {ratio} |")
     return "\n".join(lines) + "\n"
 
 
@@ -215,16 +238,19 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="demo,large_trust")
     parser.add_argument("--incremental", action="store_true",
-                        help="also measure one new month on top of the others")
+                        help="also measure one new month on top of the others (Dagster job)")
+    parser.add_argument("--no-job", dest="job", action="store_false",
+                        help="skip the full Dagster job run (stages only)")
+    parser.add_argument("--out", default="latest", help="results file name (without suffix)")
     args = parser.parse_args(argv)
     results: list[StageResult] = []
     for size in args.sizes.split(","):
-        results += bench_size(size, args.incremental)
+        results += bench_size(size, args.incremental, args.job)
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "latest.json").write_text(json.dumps([asdict(r) for r in results], indent=2,
-                                                    default=str))
+    (RESULTS / f"{args.out}.json").write_text(json.dumps([asdict(r) for r in results],
+                                                         indent=2, default=str))
     md = to_markdown(results)
-    (RESULTS / "latest.md").write_text(md)
+    (RESULTS / f"{args.out}.md").write_text(md)
     print(md)
     return 0
 
