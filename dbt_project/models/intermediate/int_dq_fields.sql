@@ -246,10 +246,10 @@ joined as (
 
 select
     joined.*,
-    case when applicable_rows > 0 then 1.0 * non_null_rows / applicable_rows end
+    case when applicable_rows > 0 then cast(non_null_rows as double) / applicable_rows end
         as completeness,
     case when file_status = 'loaded' and rows_in > 0
-        then 1.0 * (rows_in - quarantined_rows) / rows_in end as validity,
+        then cast(rows_in - quarantined_rows as double) / rows_in end as validity,
     -- scored: a rejected file, or a loaded file with rows the item applies to
     -- (or whose rows were all quarantined)
     case
@@ -262,7 +262,8 @@ select
         when file_status = 'rejected' then 0.0
         when rows_in = 0 then null
         when applicable_rows > 0
-            then (1.0 * non_null_rows / applicable_rows) * (1.0 * (rows_in - quarantined_rows) / rows_in)
+            then (cast(non_null_rows as double) / applicable_rows)
+                * (cast(rows_in - quarantined_rows as double) / rows_in)
         when rows_loaded = 0 then 0.0
     end as item_score
 from joined

@@ -144,6 +144,6 @@ select
     reference,
     rows_found,
     rows_checked,
-    100.0 * rows_found / rows_checked as integrity_pct
+    100 * cast(rows_found as double) / rows_checked as integrity_pct
 from checks
 where provider_code is not null and period_start is not null

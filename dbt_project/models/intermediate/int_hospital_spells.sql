@@ -89,9 +89,9 @@ enriched as (
         last_stay.locality as discharge_locality,
         last_stay.bed_type as discharge_bed_type,
         floor({{ days_between('mpi.person_birth_month', 'spells.start_date_hosp_prov_spell') }}
-              / 365.25) as age_at_admission,
+              / cast(365.25 as double)) as age_at_admission,
         floor({{ days_between('mpi.person_birth_month', 'spells.disch_date_hosp_prov_spell') }}
-              / 365.25) as age_at_discharge,
+              / cast(365.25 as double)) as age_at_discharge,
         mpi.pers_death_date as death_date
     from spells
     left join first_stay

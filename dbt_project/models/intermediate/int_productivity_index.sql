@@ -164,14 +164,14 @@ monthly_parts as (
         case
             when m.readmission_index_discharges > 0 and base.base_readmission_index > 0
                 and base.base_readmitted < base.base_readmission_index
-                then (1.0 - 1.0 * m.readmitted_discharges / m.readmission_index_discharges)
-                    / (1.0 - 1.0 * base.base_readmitted / base.base_readmission_index)
+                then (1.0 - cast(m.readmitted_discharges as double) / m.readmission_index_discharges)
+                    / (1.0 - cast(base.base_readmitted as double) / base.base_readmission_index)
             else 1.0
         end as readmission_component,
         case
             when m.followup_eligible_discharges > 0 and base.base_followed_up > 0
-                then (1.0 * m.followed_up_discharges / m.followup_eligible_discharges)
-                    / (1.0 * base.base_followed_up / base.base_followup_eligible)
+                then (cast(m.followed_up_discharges as double) / m.followup_eligible_discharges)
+                    / (cast(base.base_followed_up as double) / base.base_followup_eligible)
             else 1.0
         end as followup_component
     from real_input as m

@@ -163,8 +163,8 @@ limits as (
         screened_mean.*,
         mean - {{ limit_factor }} * mean_moving_range as lower_process_limit,
         mean + {{ limit_factor }} * mean_moving_range as upper_process_limit,
-        mean - (2.0 / 3.0) * {{ limit_factor }} * mean_moving_range as lower_two_thirds,
-        mean + (2.0 / 3.0) * {{ limit_factor }} * mean_moving_range as upper_two_thirds
+        mean - (cast(2 as double) / 3) * {{ limit_factor }} * mean_moving_range as lower_two_thirds,
+        mean + (cast(2 as double) / 3) * {{ limit_factor }} * mean_moving_range as upper_two_thirds
     from screened_mean
 
 ),
