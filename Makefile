@@ -14,11 +14,12 @@ export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DO_NOT_TRACK := 1
 
-.PHONY: run test chromium dev clean install install-dev lint codegen bench sql rollback versions help
+.PHONY: run run-spark test chromium dev clean install install-dev lint codegen bench sql rollback versions help
 
 help:
 	@echo "make run       - install, generate demo data if the raw folder is empty, run the pipeline"
 	@echo "make test      - install dev tools and run the whole test suite"
+	@echo "make run-spark - make run with dbt on a local Apache Spark session (docs/scaling.md)"
 	@echo "make dev       - Dagster UI on http://127.0.0.1:3000 from workspace.yaml"
 	@echo "make lint      - ruff"
 	@echo "make codegen   - regenerate dbt sources/staging from the raw contract"
@@ -45,6 +46,12 @@ install-dev: $(VENV)/.installed-dev
 
 run: install
 	$(PY) -m pipelines.run
+
+# the same pipeline with dbt on a local Apache Spark session (docs/scaling.md)
+run-spark: | $(UV)
+	$(UV) sync --frozen --no-dev --extra spark
+	@touch $(VENV)/.installed; rm -f $(VENV)/.installed-dev
+	MHP_DBT_TARGET=spark $(PY) -m pipelines.run
 
 # the dashboard tests render pages in Debian's headless Chromium
 chromium:

@@ -45,12 +45,26 @@ class Settings:
     demo_data: bool = True
     dbt_target: str = "duckdb"
     dbt_target_path: Path | None = None
+    # the Spark target (MHP_DBT_TARGET=spark, docs/scaling.md): a local folder for the
+    # session's warehouse, metastore and the raw Parquet export; where Spark reads the raw
+    # Parquet (a URI such as s3a://... on a cluster; default <spark_dir>/raw); the driver's
+    # memory and master for the local session
+    spark_dir: Path = field(default_factory=lambda: PROJECT_ROOT / "data" / "spark")
+    spark_raw_location: str | None = None
+    spark_driver_memory: str = "2g"
+    spark_master: str = "local[*]"
+    spark_shuffle_partitions: int = 4
     # MHP_TEST_PAUSE_AT (crash tests only): pause points, see pipelines/ingest/testhooks.py
     test_pause_at: str | None = None
 
     @property
     def key_is_demo(self) -> bool:
         return not self.pseudonym_key
+
+    @property
+    def spark_raw_uri(self) -> str:
+        """Where Spark reads the exported raw layer: MHP_SPARK_RAW_LOCATION or <spark_dir>/raw."""
+        return self.spark_raw_location or str(self.spark_dir / "raw")
 
     @property
     def effective_pseudonym_key(self) -> str:
@@ -78,6 +92,11 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         dbt_target_path=_path(e, "MHP_DBT_TARGET_PATH", "")
         if e.get("MHP_DBT_TARGET_PATH")
         else None,
+        spark_dir=_path(e, "MHP_SPARK_DIR", "data/spark"),
+        spark_raw_location=(e.get("MHP_SPARK_RAW_LOCATION") or "").strip() or None,
+        spark_driver_memory=e.get("MHP_SPARK_DRIVER_MEMORY") or "2g",
+        spark_master=e.get("MHP_SPARK_MASTER") or "local[*]",
+        spark_shuffle_partitions=int(e.get("MHP_SPARK_SHUFFLE_PARTITIONS") or 4),
         test_pause_at=(e.get("MHP_TEST_PAUSE_AT") or "").strip() or None,
     )
 

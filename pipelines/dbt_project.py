@@ -26,6 +26,12 @@ def dbt_env(settings: Settings) -> dict[str, str]:
         "MHP_DBT_TARGET": settings.dbt_target,
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR),
+        # the Spark outputs of profiles.yml (read only when MHP_DBT_TARGET selects them)
+        "MHP_SPARK_DIR": str(settings.spark_dir),
+        "MHP_SPARK_RAW_LOCATION": settings.spark_raw_uri,
+        "MHP_SPARK_MASTER": settings.spark_master,
+        "MHP_SPARK_DRIVER_MEMORY": settings.spark_driver_memory,
+        "MHP_SPARK_SHUFFLE_PARTITIONS": str(settings.spark_shuffle_partitions),
     }
     if settings.dbt_target_path is not None:
         # a private target/log folder, so parallel dbt runs (tests, benchmark) never collide

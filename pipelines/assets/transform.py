@@ -6,6 +6,7 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
+from pipelines import spark_engine
 from pipelines.config import load_settings
 from pipelines.dbt_project import dbt_project, export_dbt_env
 from pipelines.ingest.testhooks import pause_point
@@ -35,14 +36,25 @@ PROJECT = dbt_project()
     name="dbt_models",
 )
 def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-    """dbt build: models and their tests, staging to marts."""
+    """dbt build: models and their tests, staging to marts. On the spark target
+    (MHP_DBT_TARGET=spark) the raw layer is exported to Parquet first and the tables
+    Spark built are loaded back into the DuckDB warehouse after (pipelines/spark_engine.py)."""
     settings = load_settings()
     export_dbt_env(settings)
     # seeds may run in their own step before ingest has created the warehouse
     settings.warehouse.parent.mkdir(parents=True, exist_ok=True)
     pause_point(settings, "dbt")  # crash tests only (MHP_TEST_PAUSE_AT)
+    on_spark = settings.dbt_target == "spark"
     try:
-        yield from dbt.cli(["build"], context=context).stream()
+        if on_spark:
+            exported = spark_engine.export_raw(settings)
+            context.log.info(f"raw layer exported for Spark: {len(exported)} tables, "
+                             f"{sum(exported.values())} rows, to {settings.spark_raw_uri}")
+        invocation = dbt.cli(["build"], context=context)
+        yield from invocation.stream()
+        if on_spark:
+            loaded = spark_engine.load_dbt_results(settings, invocation.target_path)
+            context.log.info(f"loaded {len(loaded)} Spark tables into {settings.warehouse}")
     except Exception as exc:
         retry = lock_retry_requested(exc, context.retry_number)  # DuckDB lock: retry later
         if retry is not None:
