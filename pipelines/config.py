@@ -45,6 +45,9 @@ class Settings:
     demo_data: bool = True
     dbt_target: str = "duckdb"
     dbt_target_path: Path | None = None
+    # DuckDB's memory cap for the warehouse writer (ingest, dbt): beyond it DuckDB spills
+    # to disk instead of growing (bench/README.md: ten trusts within 8 GB)
+    duckdb_memory_limit: str = "4GB"
     # the Spark target (MHP_DBT_TARGET=spark, docs/scaling.md): a local folder for the
     # session's warehouse, metastore and the raw Parquet export; where Spark reads the raw
     # Parquet (a URI such as s3a://... on a cluster; default <spark_dir>/raw); the driver's
@@ -97,6 +100,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         spark_driver_memory=e.get("MHP_SPARK_DRIVER_MEMORY") or "2g",
         spark_master=e.get("MHP_SPARK_MASTER") or "local[*]",
         spark_shuffle_partitions=int(e.get("MHP_SPARK_SHUFFLE_PARTITIONS") or 4),
+        duckdb_memory_limit=(e.get("MHP_DUCKDB_MEMORY_LIMIT") or "4GB").strip(),
         test_pause_at=(e.get("MHP_TEST_PAUSE_AT") or "").strip() or None,
     )
 

@@ -24,6 +24,7 @@ def dbt_env(settings: Settings) -> dict[str, str]:
     env = {
         "MHP_WAREHOUSE": str(settings.warehouse),
         "MHP_DBT_TARGET": settings.dbt_target,
+        "MHP_DUCKDB_MEMORY_LIMIT": settings.duckdb_memory_limit,
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR),
         # the Spark outputs of profiles.yml (read only when MHP_DBT_TARGET selects them)

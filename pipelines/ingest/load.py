@@ -746,6 +746,7 @@ def ingest(
         # checkpoints inside per-file commits were the largest single cost of a full load
         # (bench/README.md). A crash before the end replays the WAL on the next open.
         run(con, f"set checkpoint_threshold = '{INGEST_CHECKPOINT_THRESHOLD}'")
+        run(con, "set memory_limit = ?", [settings.duckdb_memory_limit])
         ensure_schema(con, contract)
         ing = Ingestor(con, contract, key, run_id, settings)
         files, doubled = _split_doubled_slots(files)
