@@ -1,5 +1,6 @@
 """The dbt project as Dagster sees it, and an offline dbt CLI resource."""
 
+import hashlib
 import os
 import subprocess
 import sys
@@ -46,20 +47,47 @@ def export_dbt_env(settings: Settings) -> None:
     os.environ.update(dbt_env(settings))
 
 
+MANIFEST_FINGERPRINT = ".mhp_manifest_fingerprint"
+_NOT_PROJECT = {"target", "logs", "dbt_packages", ".user.yml"}
+
+
+def manifest_fingerprint(env: dict[str, str]) -> str:
+    """Hash of everything a parse reads: the project's files, dbt's version and the
+    MHP_/DBT_ environment (profiles.yml and the models read it through env_var)."""
+    digest = hashlib.sha256(pkg_version("dbt-core").encode())
+    for path in sorted(DBT_PROJECT_DIR.rglob("*")):
+        rel = path.relative_to(DBT_PROJECT_DIR)
+        if rel.parts[0] in _NOT_PROJECT or not path.is_file():
+            continue
+        digest.update(str(rel).encode() + b"\0" + path.read_bytes() + b"\0")
+    for key in sorted(k for k in env if k.startswith(("MHP_", "DBT_"))):
+        digest.update(f"{key}={env[key]}\0".encode())
+    return digest.hexdigest()
+
+
 def prepare_manifest(settings: Settings, force: bool = False) -> Path:
     """Run ``dbt parse`` into dbt_project/target (dagster-dbt reads the manifest there at
-    import). ``force`` re-parses so a changed project is never run with a stale manifest."""
-    manifest = DBT_PROJECT_DIR / "target" / "manifest.json"
-    if force or not manifest.exists():
-        env = {**os.environ, **dbt_env(settings)}
-        for private in ("DBT_TARGET_PATH", "DBT_LOG_PATH"):
-            env.pop(private, None)
-        subprocess.run(
-            [dbt_executable(), "parse", "--quiet", "--project-dir", str(DBT_PROJECT_DIR),
-             "--profiles-dir", str(DBT_PROJECT_DIR),
-             "--target-path", str(DBT_PROJECT_DIR / "target")],
-            check=True, env=env, cwd=DBT_PROJECT_DIR,
-        )
+    import). ``force``: parse again unless the manifest was parsed from exactly the same
+    project files, dbt version and settings (a stored fingerprint), so a changed project is
+    never run with a stale manifest and an unchanged one skips dbt's start-up cost."""
+    target = DBT_PROJECT_DIR / "target"
+    manifest = target / "manifest.json"
+    env = {**os.environ, **dbt_env(settings)}
+    for private in ("DBT_TARGET_PATH", "DBT_LOG_PATH"):
+        env.pop(private, None)
+    stamp = target / MANIFEST_FINGERPRINT
+    fingerprint = manifest_fingerprint(env)
+    if manifest.exists() and not force:
+        return manifest
+    if manifest.exists() and stamp.exists() and stamp.read_text() == fingerprint:
+        return manifest
+    stamp.unlink(missing_ok=True)
+    subprocess.run(
+        [dbt_executable(), "parse", "--quiet", "--project-dir", str(DBT_PROJECT_DIR),
+         "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(target)],
+        check=True, env=env, cwd=DBT_PROJECT_DIR,
+    )
+    stamp.write_text(fingerprint)
     return manifest
 
 
