@@ -46,3 +46,20 @@
 {%- endif %}
 {%- endfor %}
 {%- endmacro %}
+
+{#- The bed-type groups metrics are reported for: name -> condition on the
+    source row. bed_type_groups() for bed and cost metrics, los_groups() adds
+    the age bands of the length-of-stay metrics (also used by the LOS funnel).
+    One definition, so the mart and the funnel cannot drift apart. -#}
+{% macro bed_type_groups() -%}
+{{ return({'all': 'true', 'adult_acute': 'is_adult_acute'}) }}
+{%- endmacro %}
+
+{% macro los_groups() -%}
+{{ return({
+    'all': 'true',
+    'adult_acute': 'is_adult_acute',
+    'adult_acute_18_64': 'is_adult_acute and age_at_discharge between 18 and 64',
+    'older_adult_65plus': 'is_adult_acute and age_at_discharge >= 65',
+}) }}
+{%- endmacro %}

@@ -2,14 +2,8 @@
 -- one row per metric x provider x bed-type group x funnel period, with the
 -- number, mean and sample standard deviation of the LOS of every spell the
 -- provider discharged in the period (all its wards pooled). Aggregates only.
--- The bed-type groups repeat the LOS groups of mart_metric_values (los_groups
--- there); keep the two in step.
-{% set los_groups = {
-    'all': 'true',
-    'adult_acute': 'is_adult_acute',
-    'adult_acute_18_64': 'is_adult_acute and age_at_discharge between 18 and 64',
-    'older_adult_65plus': 'is_adult_acute and age_at_discharge >= 65',
-} %}
+-- The bed-type groups are those of the LOS metrics (macro los_groups).
+{% set los_groups = los_groups() %}
 
 with periods as (
 

@@ -11,7 +11,7 @@
 -- (chain-linked, GBP) / mean monthly base-period output; input_index = 100 x
 -- real input / mean monthly base-period real input; productivity_index(_quality_adjusted)
 -- = 100 x output index / input index (12-month sums and means for rolling_12m).
-{% set bed_groups = {'all': 'true', 'adult_acute': 'is_adult_acute'} %}
+{% set bed_groups = bed_type_groups() %}
 {% set all_levels = ('provider', 'locality', 'ward', 'team') %}
 
 with months as (

@@ -5,13 +5,8 @@
 -- the mart reads it three times, and engines that inline CTEs (Spark) would
 -- otherwise plan and run this union of ~150 aggregates once per read
 -- (docs/scaling.md).
-{% set bed_groups = {'all': 'true', 'adult_acute': 'is_adult_acute'} %}
-{% set los_groups = {
-    'all': 'true',
-    'adult_acute': 'is_adult_acute',
-    'adult_acute_18_64': 'is_adult_acute and age_at_discharge between 18 and 64',
-    'older_adult_65plus': 'is_adult_acute and age_at_discharge >= 65',
-} %}
+{% set bed_groups = bed_type_groups() %}
+{% set los_groups = los_groups() %}
 
 with ward_parts as (
 
