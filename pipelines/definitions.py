@@ -1,18 +1,31 @@
-"""The single Dagster Definitions object for the pipeline."""
+"""The single Dagster Definitions object of the pipeline: ``defs``.
+
+``workspace.yaml`` (``make dev``, dagster-webserver, dagster-daemon), ``make run``
+(pipelines.run), the backfill and the tests all load this module. Dagster refuses a
+module that holds more than one ``Definitions`` at module scope, so the pieces are put
+together inside ``build_definitions`` and only ``defs`` is module-level.
+
+Every asset and the quality gates require the ``pipeline_lock`` resource: whichever way a
+run starts (``make run``, the UI, the schedule, the raw-file sensor, a backfill), it holds
+the same flock on ``<warehouse dir>/.pipeline.lock`` for the whole run, so two runs never
+write the warehouse together (pipelines/operations/resources.py).
+"""
 
 import dagster as dg
 
-from pipelines.config import DBT_PROJECT_DIR, environment, load_settings
+from pipelines.config import DBT_PROJECT_DIR, Settings, environment, load_settings
 from pipelines.dbt_project import (
     OfflineDbtCliResource,
     dbt_executable,
     export_dbt_env,
     prepare_manifest,
 )
+from pipelines.operations.settings import OperationsSettings, operations_settings
 
 SETTINGS = load_settings()
+OPERATIONS = operations_settings(environment())
 export_dbt_env(SETTINGS)
-prepare_manifest(SETTINGS)
+prepare_manifest(SETTINGS)  # the dbt assets read the manifest at import
 
 from pipelines.assets.dashboard import dashboard  # noqa: E402
 from pipelines.assets.dbt_docs import dbt_docs  # noqa: E402
@@ -20,30 +33,37 @@ from pipelines.assets.ingest import ingest_raw_extracts  # noqa: E402
 from pipelines.assets.publish import published_marts  # noqa: E402
 from pipelines.assets.quality import quality_checks  # noqa: E402
 from pipelines.assets.transform import dbt_models  # noqa: E402
-from pipelines.operations import operations_definitions, operations_settings  # noqa: E402
+from pipelines.operations.definitions import operations_definitions  # noqa: E402
+from pipelines.operations.resources import LOCK_RESOURCE_KEY, pipeline_lock_resource  # noqa: E402
+from pipelines.operations.schedules import JOB_NAME  # noqa: E402
 
-pipeline_job = dg.define_asset_job(
-    "mh_pipeline",
-    selection=dg.AssetSelection.all(),
-    description="Nightly run: ingest raw extracts, build dbt models, gate, publish, dashboard.",
-)
 
-core = dg.Definitions(
-    assets=[ingest_raw_extracts, dbt_models, published_marts, dashboard, dbt_docs],
-    asset_checks=quality_checks,
-    jobs=[pipeline_job],
-    resources={
-        "dbt": OfflineDbtCliResource(
-            project_dir=str(DBT_PROJECT_DIR),
-            profiles_dir=str(DBT_PROJECT_DIR),
-            dbt_executable=dbt_executable(),
-        ),
-    },
-    # one process, steps in order: the DuckDB file has a single writer at a time
-    executor=dg.in_process_executor,
-)
+def build_definitions(settings: Settings, ops: OperationsSettings) -> dg.Definitions:
+    """The pipeline's assets, gates, job and resources, merged with the operations layer
+    (schedule, raw-file sensor, alerts, freshness check)."""
+    pipeline_job = dg.define_asset_job(
+        JOB_NAME,
+        selection=dg.AssetSelection.all(),
+        description="Nightly run: ingest raw extracts, build dbt models, gate, publish, "
+        "dbt docs, dashboard.",
+    )
+    pipeline = dg.Definitions(
+        assets=[ingest_raw_extracts, dbt_models, published_marts, dashboard, dbt_docs],
+        asset_checks=quality_checks,
+        jobs=[pipeline_job],
+        resources={
+            "dbt": OfflineDbtCliResource(
+                project_dir=str(DBT_PROJECT_DIR),
+                profiles_dir=str(DBT_PROJECT_DIR),
+                dbt_executable=dbt_executable(),
+            ),
+            LOCK_RESOURCE_KEY: pipeline_lock_resource(settings, timeout_s=ops.lock_timeout_s),
+        },
+        # one process, steps in order: the DuckDB file has a single writer at a time, and
+        # resources (the lock) are set up once for the whole run
+        executor=dg.in_process_executor,
+    )
+    return dg.Definitions.merge(pipeline, operations_definitions(settings, ops))
 
-# schedule, raw-file sensor, failure alerts, freshness check (pipelines/operations)
-defs = dg.Definitions.merge(
-    core, operations_definitions(SETTINGS, operations_settings(environment()))
-)
+
+defs = build_definitions(SETTINGS, OPERATIONS)

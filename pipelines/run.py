@@ -31,8 +31,14 @@ def generate_demo(settings: Settings) -> None:
 
 
 def run_pipeline(
-    settings: Settings, selection: list[str] | None = None, lock_timeout_s: float = 3600.0
+    settings: Settings, selection: list[str] | None = None, lock_timeout_s: float | None = None
 ) -> bool:
+    """Execute the pipeline job in this process (every asset, or ``selection``).
+
+    The pipeline lock is taken before the Dagster run is created, so a second trigger
+    waits (up to ``lock_timeout_s``, default MHP_PIPELINE_LOCK_TIMEOUT) or fails with
+    ``PipelineLockTimeout`` without leaving a failed run behind; the job's own
+    ``pipeline_lock`` resource then re-enters the same lock for the run."""
     ensure_dagster_home(settings)
     import dagster as dg
 
@@ -40,12 +46,16 @@ def run_pipeline(
         from pipelines.dbt_project import prepare_manifest
 
         prepare_manifest(settings, force=True)  # never run with a stale manifest
-    from pipelines.definitions import defs
+    from pipelines.definitions import OPERATIONS, defs
     from pipelines.operations.lock import pipeline_lock
 
     job = defs.resolve_job_def("mh_pipeline")
     # one run at a time: a second trigger waits for the first (then fails clearly)
-    with pipeline_lock(settings, timeout_s=lock_timeout_s), dg.DagsterInstance.get() as instance:
+    timeout = OPERATIONS.lock_timeout_s if lock_timeout_s is None else lock_timeout_s
+    with (
+        pipeline_lock(settings, timeout_s=timeout, on_wait=log.warning),
+        dg.DagsterInstance.get() as instance,
+    ):
         result = job.execute_in_process(
             instance=instance,
             raise_on_error=False,

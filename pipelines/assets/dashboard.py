@@ -4,11 +4,13 @@ import dagster as dg
 
 from pipelines.config import load_settings
 from pipelines.dashboard import build
+from pipelines.operations.resources import LOCK_RESOURCE_KEY
 
 
 @dg.asset(
     key=["published", "dashboard"],
     group_name="publish",
+    required_resource_keys={LOCK_RESOURCE_KEY},
     # after the dbt docs, so the dashboard can link to them
     deps=[dg.AssetKey(["published", "marts"]), dg.AssetKey(["published", "dbt_docs"])],
     owners=["team:data-engineering"],

@@ -4,11 +4,13 @@ import dagster as dg
 
 from pipelines.config import load_settings
 from pipelines.dbt_docs import build_dbt_docs
+from pipelines.operations.resources import LOCK_RESOURCE_KEY
 
 
 @dg.asset(
     key=["published", "dbt_docs"],
     group_name="publish",
+    required_resource_keys={LOCK_RESOURCE_KEY},
     deps=[dg.AssetKey(["published", "marts"])],
     owners=["team:analytics-engineering"],
     kinds={"dbt", "html"},

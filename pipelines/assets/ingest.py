@@ -5,6 +5,7 @@ import dagster as dg
 from pipelines.config import load_settings
 from pipelines.contract import load_contract
 from pipelines.ingest.load import ingest
+from pipelines.operations.resources import LOCK_RESOURCE_KEY
 from pipelines.operations.retry import retry_on_lock
 
 GROUP = "ingest"
@@ -45,7 +46,12 @@ def _specs() -> list[dg.AssetSpec]:
     return specs
 
 
-@dg.multi_asset(specs=_specs(), name="ingest_raw_extracts", can_subset=False)
+@dg.multi_asset(
+    specs=_specs(),
+    name="ingest_raw_extracts",
+    can_subset=False,
+    required_resource_keys={LOCK_RESOURCE_KEY},
+)
 def ingest_raw_extracts(context: dg.AssetExecutionContext):
     """Load new or changed files from the raw drop folder into the warehouse."""
     settings = load_settings()

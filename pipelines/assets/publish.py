@@ -3,6 +3,7 @@
 import dagster as dg
 
 from pipelines.config import load_settings
+from pipelines.operations.resources import LOCK_RESOURCE_KEY
 from pipelines.operations.retry import retry_on_lock
 from pipelines.publish import publish
 from pipelines.quality.gate import gate_summary
@@ -11,6 +12,7 @@ from pipelines.quality.gate import gate_summary
 @dg.asset(
     key=["published", "marts"],
     group_name="publish",
+    required_resource_keys={LOCK_RESOURCE_KEY},
     deps=[dg.AssetKey(["marts", "mart_metric_values"])],
     owners=["team:data-engineering"],
     kinds={"duckdb", "parquet"},

@@ -20,6 +20,7 @@ Add ``quality_checks`` to the Definitions' ``asset_checks``.
 import dagster as dg
 
 from pipelines.config import load_settings
+from pipelines.operations.resources import LOCK_RESOURCE_KEY
 from pipelines.quality import GateResult, gate_summary, run_gates
 
 __all__ = ["GATE_CHECKS", "gate_summary", "quality_checks", "quality_gates"]
@@ -87,6 +88,7 @@ def check_result(layer: str, result: GateResult) -> dg.AssetCheckResult:
     name="quality_gates",
     can_subset=True,
     compute_kind="great_expectations",
+    required_resource_keys={LOCK_RESOURCE_KEY},
     description="Great Expectations quality gates between the dbt build and publishing.",
 )
 def quality_gates(context: dg.AssetCheckExecutionContext):

@@ -10,6 +10,7 @@ from pipelines import spark_engine
 from pipelines.config import load_settings
 from pipelines.dbt_project import dbt_project, export_dbt_env
 from pipelines.ingest.testhooks import pause_point
+from pipelines.operations.resources import LOCK_RESOURCE_KEY
 from pipelines.operations.retry import lock_retry_requested
 
 OWNERS = ["team:analytics-engineering"]
@@ -34,11 +35,14 @@ PROJECT = dbt_project()
     project=PROJECT,
     dagster_dbt_translator=Translator(),
     name="dbt_models",
+    # resources as keys, not parameters: dagster-dbt refuses a mix of both
+    required_resource_keys={"dbt", LOCK_RESOURCE_KEY},
 )
-def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+def dbt_models(context: dg.AssetExecutionContext):
     """dbt build: models and their tests, staging to marts. On the spark target
     (MHP_DBT_TARGET=spark) the raw layer is exported to Parquet first and the tables
     Spark built are loaded back into the DuckDB warehouse after (pipelines/spark_engine.py)."""
+    dbt: DbtCliResource = context.resources.dbt
     settings = load_settings()
     export_dbt_env(settings)
     # seeds may run in their own step before ingest has created the warehouse

@@ -24,7 +24,7 @@ import socket
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -70,14 +70,19 @@ def _describe_self() -> str:
 
 
 def pipeline_lock(
-    settings: Settings, timeout_s: float = 300.0
+    settings: Settings,
+    timeout_s: float = 300.0,
+    on_wait: Callable[[str], None] | None = None,
 ) -> AbstractContextManager[Path]:
-    """Hold the process-level pipeline lock; wait up to ``timeout_s`` s, then fail clearly."""
-    return file_lock(lock_path(settings), timeout_s)
+    """Hold the process-level pipeline lock; wait up to ``timeout_s`` s, then fail clearly.
+    ``on_wait`` is called once, with a sentence naming the holder, if the lock is busy."""
+    return file_lock(lock_path(settings), timeout_s, on_wait)
 
 
 @contextmanager
-def file_lock(path: Path, timeout_s: float = 300.0) -> Iterator[Path]:
+def file_lock(
+    path: Path, timeout_s: float = 300.0, on_wait: Callable[[str], None] | None = None
+) -> Iterator[Path]:
     """``pipeline_lock`` on an explicit lock file path."""
     target = Path(path)
     key = str(target.resolve())
@@ -102,6 +107,12 @@ def file_lock(path: Path, timeout_s: float = 300.0) -> Iterator[Path]:
             except OSError as exc:
                 if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
                     raise
+            if on_wait is not None:
+                on_wait(
+                    f"waiting up to {timeout_s:g} s for the pipeline lock {target}, held by "
+                    f"another run ({holder_info(target)})"
+                )
+                on_wait = None
             if time.monotonic() >= deadline:
                 raise PipelineLockTimeout(
                     f"another pipeline run is in progress ({holder_info(target)}); waited "

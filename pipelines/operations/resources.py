@@ -1,18 +1,19 @@
-"""``pipeline_lock`` as a Dagster resource, for runs launched by the daemon or the UI.
+"""``pipeline_lock`` as a Dagster resource, held by every run of the pipeline job.
 
-``run_pipeline`` takes ``pipeline_lock`` around ``execute_in_process``; runs launched by
-the dagster-daemon (schedule, sensors) or from the UI run in their own process and only
-queue behind each other (QueuedRunCoordinator, max_concurrent_runs 1). To make them take
-the same flock, so that ``make run`` or a backfill waits for a scheduled run and the other
-way round, register this resource and require it from the first asset of the job::
+Runs launched by the dagster-daemon (schedule, sensors, backfills) or from the UI run in
+their own process; ``make run`` and the backfill command execute the job in process. All
+of them take the same flock because pipelines.definitions registers this resource under
+``LOCK_RESOURCE_KEY`` and every asset (and the quality gates) requires it::
 
-    resources={"pipeline_lock": pipeline_lock_resource(SETTINGS)}
-    @dg.multi_asset(..., required_resource_keys={"pipeline_lock"})   # ingest_raw_extracts
+    resources={LOCK_RESOURCE_KEY: pipeline_lock_resource(SETTINGS)}
+    @dg.asset(..., required_resource_keys={LOCK_RESOURCE_KEY})
 
-With the in-process executor Dagster sets a resource up once per run and tears it down
-at the end, so the lock is held for the whole run. (With the multiprocess executor it
-would be set up per step and only serialise steps.) The lock is re-entrant in one thread,
-so ``run_pipeline`` holding it already and then executing the job in process is fine.
+With the in-process executor Dagster sets resources up once per run (for every key any
+step of the plan requires) and tears them down at the end, so the lock is held for the
+whole run, whatever subset of assets the run selects. (With the multiprocess executor it
+would be set up per step and only serialise steps; the job pins the in-process executor.)
+The lock is re-entrant in one thread, so ``run_pipeline`` holding it already and then
+executing the job in process is fine.
 """
 
 from collections.abc import Iterator
@@ -24,6 +25,8 @@ import dagster as dg
 from pipelines.config import Settings
 from pipelines.operations.lock import file_lock, lock_path
 from pipelines.operations.settings import DEFAULT_LOCK_TIMEOUT_S
+
+LOCK_RESOURCE_KEY = "pipeline_lock"
 
 
 class PipelineLockResource(dg.ConfigurableResource):
@@ -37,9 +40,10 @@ class PipelineLockResource(dg.ConfigurableResource):
         self, context: dg.InitResourceContext
     ) -> Iterator["PipelineLockResource"]:
         path = Path(self.lock_file)
-        if context.log is not None:
-            context.log.info(f"taking the pipeline lock {path} (waits up to {self.timeout_s:g} s)")
-        with file_lock(path, timeout_s=self.timeout_s):
+        log = context.log
+        with file_lock(path, self.timeout_s, on_wait=log.warning if log is not None else None):
+            if log is not None:
+                log.info(f"holding the pipeline lock {path} for this run")
             yield self
 
 

@@ -19,7 +19,8 @@ Variables (defaults in brackets; docs/operations.md has the full table):
 - ``MHP_FRESHNESS_HOURS`` [26] the freshness check warns above this age
 - ``MHP_STATUS_FILE`` [<DAGSTER_HOME>/pipeline_status.json] the JSON status file
 - ``MHP_RAW_SETTLE_SECONDS`` [60] quiet time of the raw folder before the sensor fires
-- ``MHP_PIPELINE_LOCK_TIMEOUT`` [300] seconds a second in-process run waits for the lock
+- ``MHP_PIPELINE_LOCK_TIMEOUT`` [3600] seconds any run (make run, UI, schedule, sensor,
+  backfill) waits for another run's pipeline lock
 
 Relative paths are relative to the project root, like every path in ``pipelines.config``.
 """
@@ -32,7 +33,9 @@ from pipelines.config import PROJECT_ROOT, Settings
 
 DEFAULT_FRESHNESS_HOURS = 26.0
 DEFAULT_SETTLE_SECONDS = 60
-DEFAULT_LOCK_TIMEOUT_S = 300.0
+# an hour: a scheduled run queued behind a long backfill or a ten-trust `make run` waits
+# for it rather than failing
+DEFAULT_LOCK_TIMEOUT_S = 3600.0
 STATUS_FILE_NAME = "pipeline_status.json"
 
 
