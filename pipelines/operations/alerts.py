@@ -9,6 +9,12 @@ location):
 - ``pipeline_success_status`` (``@run_status_sensor`` on SUCCESS): writes
   ``last_success``; if the previous state was failing, sends a short "recovered" alert.
 
+Both alerts are built as one ``webhooks.Alert`` (kind, subject, details, status-file
+entry) plus an e-mail body; ``webhooks.webhook_payload`` turns the Alert into the body
+MHP_ALERT_WEBHOOK_FORMAT names: ``json`` (default, the generic payload
+``{"event", "text", **entry}``), ``teams`` (a Teams Workflows Adaptive Card) or
+``slack`` (Slack incoming-webhook blocks).
+
 The status file (MHP_STATUS_FILE, default ``<DAGSTER_HOME>/pipeline_status.json``)::
 
     {"job": "mh_pipeline", "status": "ok" | "failing" | "unknown", "updated_at": "...Z",
@@ -50,6 +56,7 @@ import dagster as dg
 from pipelines.config import Settings
 from pipelines.operations.schedules import JOB_NAME
 from pipelines.operations.settings import OperationsSettings
+from pipelines.operations.webhooks import Alert, clip, webhook_payload
 
 log = logging.getLogger(__name__)
 
@@ -66,8 +73,7 @@ def _iso(ts: float) -> str:
 
 
 def _clip(text: str, limit: int = MAX_MESSAGE) -> str:
-    text = text.strip()
-    return text if len(text) <= limit else text[: limit - 15] + "... [truncated]"
+    return clip(text.strip(), limit)
 
 
 # ------------------------------------------------------------------ status file
@@ -155,12 +161,19 @@ def post_webhook(ops: OperationsSettings, payload: dict[str, Any]) -> None:
             raise AlertDeliveryError(f"webhook answered HTTP {resp.status}")
 
 
-def deliver(ops: OperationsSettings, subject: str, body: str, payload: dict[str, Any]) -> list[str]:
-    """Try every configured channel; return the channels used; raise if any failed."""
+def deliver(ops: OperationsSettings, alert: Alert, body: str) -> list[str]:
+    """Send ``alert`` (e-mail: its subject + ``body``; webhook: its payload in the
+    configured format) on every configured channel; return the channels used; raise if
+    any failed."""
     used, errors = [], []
     for name, enabled, send in (
-        ("email", ops.email_enabled, lambda: send_email(ops, subject, body)),
-        ("webhook", ops.webhook_enabled, lambda: post_webhook(ops, payload)),
+        ("email", ops.email_enabled, lambda: send_email(ops, alert.subject, body)),
+        # the payload is built inside the try, so a bad payload costs the webhook only
+        (
+            "webhook",
+            ops.webhook_enabled,
+            lambda: post_webhook(ops, webhook_payload(ops.alert_webhook_format, alert)),
+        ),
     ):
         if not enabled:
             continue
@@ -214,7 +227,8 @@ def failure_entry(
     }
 
 
-def failure_alert(entry: dict[str, Any], status_file: Path) -> tuple[str, str, dict[str, Any]]:
+def failure_alert(entry: dict[str, Any], status_file: Path) -> tuple[Alert, str]:
+    """The failure alert (subject, error messages, entry) and its e-mail body."""
     steps = ", ".join(entry["failed_steps"]) or "no step (run-level failure)"
     subject = f"[mh-pipeline] FAILED: {entry['job_name']} run {entry['run_id'][:8]} ({steps})"
     lines = [
@@ -226,12 +240,20 @@ def failure_alert(entry: dict[str, Any], status_file: Path) -> tuple[str, str, d
         lines.append(f"Run: {entry['url']}")
     lines += [f"Status file: {status_file}", "", entry["message"], ""]
     lines.append("Runbook: docs/operations.md (failures, backfill, rollback).")
-    payload = {
-        "event": "pipeline_failure",
-        "text": f"{subject}\n{entry['message'][:500]}",
-        **entry,
-    }
-    return subject, "\n".join(lines), payload
+    return Alert("failure", subject, entry["message"], entry), "\n".join(lines)
+
+
+def recovery_alert(entry: dict[str, Any], old: dict[str, Any]) -> tuple[Alert, str]:
+    """The "recovered" alert after a failing state (``old``: the previous status file)."""
+    subject = (
+        f"[mh-pipeline] RECOVERED: {entry['job_name']} run {entry['run_id'][:8]} succeeded"
+    )
+    body = (
+        f"The Dagster run {entry['run_id']} of job {entry['job_name']} succeeded at "
+        f"{entry['time']} after the failure of run "
+        f"{old.get('last_failure', {}).get('run_id')}.\n"
+    )
+    return Alert("recovery", subject, body.strip(), entry), body
 
 
 def _watched(job_name: str, job_names: Iterable[str] | None) -> bool:
@@ -265,8 +287,8 @@ def pipeline_failure_sensor(
             return None
         entry = failure_entry(context, ops)
         update_status(status_file, "last_failure", entry, job=run.job_name)
-        subject, body, payload = failure_alert(entry, status_file)
-        used = deliver(ops, subject, body, payload)
+        alert, body = failure_alert(entry, status_file)
+        used = deliver(ops, alert, body)
         context.log.info(
             f"run {run.run_id} failed; status file {status_file} updated; "
             f"alerts sent via {', '.join(used) or 'no channel (none configured)'}"
@@ -310,13 +332,7 @@ def pipeline_success_sensor(
         }
         old = update_status(status_file, "last_success", entry, job=run.job_name)
         if notify_recovery and _state(old) == "failing":
-            subject = f"[mh-pipeline] RECOVERED: {run.job_name} run {run.run_id[:8]} succeeded"
-            body = (
-                f"The Dagster run {run.run_id} of job {run.job_name} succeeded at "
-                f"{entry['time']} after the failure of run "
-                f"{old.get('last_failure', {}).get('run_id')}.\n"
-            )
-            deliver(ops, subject, body, {"event": "pipeline_recovered", "text": subject, **entry})
+            deliver(ops, *recovery_alert(entry, old))
         return None
 
     return pipeline_success_status

@@ -14,6 +14,8 @@ Variables (defaults in brackets; docs/operations.md has the full table):
   login], ``MHP_SMTP_PASSWORD`` (sent only over STARTTLS or to a loopback server)
 - ``MHP_ALERT_EMAIL_TO`` [unset: no e-mail] comma-separated recipients
 - ``MHP_ALERT_WEBHOOK_URL`` [unset: no webhook] http(s) URL receiving a JSON POST
+- ``MHP_ALERT_WEBHOOK_FORMAT`` [json] body of that POST: ``teams`` (Teams Workflows
+  Adaptive Card), ``slack`` (Slack incoming webhook blocks) or ``json`` (generic)
 - ``MHP_ALERT_TIMEOUT_S`` [10] timeout of the SMTP and webhook calls
 - ``MHP_DAGSTER_URL`` [unset] base URL of the Dagster UI, for links in alerts
 - ``MHP_FRESHNESS_HOURS`` [26] the freshness check warns above this age
@@ -28,8 +30,10 @@ Relative paths are relative to the project root, like every path in ``pipelines.
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 from pipelines.config import PROJECT_ROOT, Settings
+from pipelines.operations.webhooks import WEBHOOK_FORMATS, WebhookFormat
 
 DEFAULT_FRESHNESS_HOURS = 26.0
 DEFAULT_SETTLE_SECONDS = 60
@@ -49,6 +53,7 @@ class OperationsSettings:
     smtp_password: str | None = field(default=None, repr=False)
     alert_email_to: tuple[str, ...] = ()
     alert_webhook_url: str | None = None
+    alert_webhook_format: WebhookFormat = "json"
     alert_timeout_s: float = 10.0
     dagster_url: str | None = None
     freshness_hours: float = DEFAULT_FRESHNESS_HOURS
@@ -107,6 +112,16 @@ def _path(env: Mapping[str, str], name: str) -> Path | None:
     return p if p.is_absolute() else PROJECT_ROOT / p
 
 
+def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...], default: str) -> str:
+    raw = _text(env, name)
+    if raw is None:
+        return default
+    value = raw.lower()
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(choices)}, not {raw!r}")
+    return value
+
+
 def operations_settings(env: Mapping[str, str]) -> OperationsSettings:
     """Build the operations settings from a mapping of environment variables."""
     url = _text(env, "MHP_ALERT_WEBHOOK_URL")
@@ -124,6 +139,9 @@ def operations_settings(env: Mapping[str, str]) -> OperationsSettings:
         smtp_password=env.get("MHP_SMTP_PASSWORD") or None,
         alert_email_to=recipients,
         alert_webhook_url=url,
+        alert_webhook_format=cast(
+            WebhookFormat, _choice(env, "MHP_ALERT_WEBHOOK_FORMAT", WEBHOOK_FORMATS, "json")
+        ),
         alert_timeout_s=_number(env, "MHP_ALERT_TIMEOUT_S", 10.0, minimum=0.1),
         dagster_url=(_text(env, "MHP_DAGSTER_URL") or "").rstrip("/") or None,
         freshness_hours=_number(env, "MHP_FRESHNESS_HOURS", DEFAULT_FRESHNESS_HOURS, 0.01),

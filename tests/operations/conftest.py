@@ -87,17 +87,25 @@ def smtp_server() -> Iterator[Mailbox]:
 class Webhook:
     url: str
     received: list = field(default_factory=list)  # (path, headers dict, parsed JSON)
+    raw: list = field(default_factory=list)  # the body bytes, as sent (same order)
     status: int = 200
+
+    @property
+    def payloads(self) -> list:
+        """The parsed JSON bodies only."""
+        return [payload for _, _, payload in self.received]
 
 
 @pytest.fixture
 def webhook_server() -> Iterator[Webhook]:
-    """An HTTP server on 127.0.0.1 that records JSON POSTs and answers ``hook.status``."""
+    """An HTTP server on 127.0.0.1 that records JSON POSTs (parsed, and the raw bytes)
+    and answers ``hook.status``."""
     hook = Webhook(url="")
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self):  # noqa: N802 (http.server API)
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            hook.raw.append(body)
             hook.received.append((self.path, dict(self.headers), json.loads(body)))
             self.send_response(hook.status)
             self.end_headers()

@@ -1,4 +1,5 @@
-"""Failure/success sensors: status file, e-mail to a local SMTP server, local webhook."""
+"""Failure/success sensors: status file, e-mail to a local SMTP server, local webhook
+(in each MHP_ALERT_WEBHOOK_FORMAT: json, teams, slack)."""
 
 import email
 import json
@@ -16,6 +17,8 @@ from pipelines.operations.alerts import (
     send_email,
 )
 from pipelines.operations.settings import OperationsSettings, operations_settings
+
+from .test_webhooks import assert_slack_message, assert_teams_message, slack_fields, teams_facts
 
 
 @dg.op
@@ -211,3 +214,143 @@ def test_settings_parsing() -> None:
         operations_settings({"MHP_ALERT_WEBHOOK_URL": "file:///etc/passwd"})
     with pytest.raises(ValueError, match="MHP_SMTP_PORT"):
         operations_settings({"MHP_SMTP_PORT": "twenty-five"})
+
+
+# ------------------------------------------------------------------ webhook formats
+LONG_ERROR = "rejected <raw/rxx/mhsds.csv> & more: " + "column X is not a date; " * 600
+
+
+@dg.op
+def load_long(value: int) -> None:
+    raise dg.Failure(description=LONG_ERROR)
+
+
+@dg.job(name="mh_pipeline")
+def long_failing_job():
+    # three failing steps: each step error is clipped to 1,500 characters, so it takes
+    # several to reach the 4,000 the status file keeps (more than a Slack section holds)
+    value = extract()
+    for name in ("load_a", "load_b", "load_c"):
+        load_long.alias(name)(value)
+
+
+def _format_ops(settings, webhook_server, fmt: str | None, dagster_url: bool = True):
+    """Webhook-only settings in format ``fmt`` (None: MHP_ALERT_WEBHOOK_FORMAT unset)."""
+    env = {
+        "MHP_ALERT_WEBHOOK_URL": webhook_server.url,
+        "MHP_ALERT_TIMEOUT_S": "5",
+        "MHP_STATUS_FILE": str(settings.dagster_home / "status" / "pipeline_status.json"),
+    }
+    if fmt is not None:
+        env["MHP_ALERT_WEBHOOK_FORMAT"] = fmt
+    if dagster_url:
+        env["MHP_DAGSTER_URL"] = "http://127.0.0.1:3000/"
+    return operations_settings(env)
+
+
+def _sent(webhook_server) -> dict:
+    """The one body the webhook got, checked to be the JSON that was on the wire."""
+    assert len(webhook_server.received) == 1
+    path, headers, payload = webhook_server.received[0]
+    assert path == "/hooks/mh" and headers["Content-Type"] == "application/json"
+    assert json.loads(webhook_server.raw[0].decode("utf-8")) == payload
+    return payload
+
+
+@pytest.mark.parametrize("dagster_url", [True, False], ids=["with-url", "no-url"])
+def test_failure_alert_as_a_teams_workflows_card(settings, webhook_server, dagster_url) -> None:
+    webhook_server.status = 202  # what a Workflows trigger answers
+    ops = _format_ops(settings, webhook_server, "teams", dagster_url=dagster_url)
+    instance = dg.DagsterInstance.ephemeral()
+    result = _run(failing_job, instance)
+    pipeline_failure_sensor(settings, ops)(_failure_context(result, instance))
+
+    url = f"http://127.0.0.1:3000/runs/{result.run_id}" if dagster_url else None
+    card = assert_teams_message(_sent(webhook_server), url)
+    assert card["body"][0]["text"].startswith("[mh-pipeline] FAILED: mh_pipeline run")
+    assert card["body"][0]["color"] == "Attention"
+    facts = teams_facts(card)
+    assert facts["Failed steps"] == "load" and facts["Run"] == result.run_id
+    assert facts["Job"] == "mh_pipeline" and facts["Time (UTC)"].endswith("Z")
+    assert "2 raw file(s) rejected" in card["body"][-1]["text"]
+
+
+def test_failure_alert_as_slack_blocks_with_a_very_long_message(settings, webhook_server) -> None:
+    ops = _format_ops(settings, webhook_server, "slack")
+    instance = dg.DagsterInstance.ephemeral()
+    result = _run(long_failing_job, instance)
+    pipeline_failure_sensor(settings, ops)(_failure_context(result, instance))
+
+    status = read_status(ops.status_path(settings))["last_failure"]
+    assert len(status["message"]) > 3000  # the status file keeps up to 4,000 characters
+    payload = _sent(webhook_server)
+    blocks = assert_slack_message(payload, f"http://127.0.0.1:3000/runs/{result.run_id}")
+    assert payload["text"].startswith("[mh-pipeline] FAILED: mh_pipeline run")
+    details = blocks[1]["text"]["text"]
+    assert len(details) <= 3000 and details.endswith("... [truncated]\n```")
+    assert "rejected &lt;raw/rxx/mhsds.csv&gt; &amp; more" in details
+    fields = slack_fields(blocks)
+    assert fields["*Failed steps*"] == "load_a, load_b, load_c"
+    assert fields["*Run*"] == result.run_id
+
+
+@pytest.mark.parametrize("fmt", [None, "json", " JSON "])
+def test_failure_alert_json_is_unchanged_by_default(settings, webhook_server, fmt) -> None:
+    ops = _format_ops(settings, webhook_server, fmt)
+    assert ops.alert_webhook_format == "json"
+    instance = dg.DagsterInstance.ephemeral()
+    result = _run(failing_job, instance)
+    pipeline_failure_sensor(settings, ops)(_failure_context(result, instance))
+
+    payload = _sent(webhook_server)
+    entry = read_status(ops.status_path(settings))["last_failure"]
+    assert list(payload)[:2] == ["event", "text"] and payload["event"] == "pipeline_failure"
+    assert {k: v for k, v in payload.items() if k not in {"event", "text"}} == entry
+    subject = payload["text"].split("\n", 1)[0]
+    assert subject == f"[mh-pipeline] FAILED: mh_pipeline run {result.run_id[:8]} (load)"
+    assert payload["text"] == f"{subject}\n{entry['message'][:500]}"
+
+
+@pytest.mark.parametrize("fmt", ["teams", "slack", "json"])
+def test_recovery_alert_in_each_format(settings, webhook_server, fmt) -> None:
+    ops = _format_ops(settings, webhook_server, fmt)
+    instance = dg.DagsterInstance.ephemeral()
+    failed = _run(failing_job, instance)
+    pipeline_failure_sensor(settings, ops)(_failure_context(failed, instance))
+    ok = _run(passing_job, instance)
+    pipeline_success_sensor(settings, ops)(_success_context(ok, instance))
+
+    assert len(webhook_server.received) == 2
+    recovered = webhook_server.payloads[1]
+    url = f"http://127.0.0.1:3000/runs/{ok.run_id}"
+    subject = f"[mh-pipeline] RECOVERED: mh_pipeline run {ok.run_id[:8]} succeeded"
+    if fmt == "teams":
+        card = assert_teams_message(recovered, url)
+        assert card["body"][0]["text"] == subject and card["body"][0]["color"] == "Good"
+        assert teams_facts(card)["Run"] == ok.run_id
+        assert "Failed steps" not in teams_facts(card)
+        assert failed.run_id in card["body"][-1]["text"]  # "after the failure of run ..."
+    elif fmt == "slack":
+        blocks = assert_slack_message(recovered, url)
+        assert recovered["text"] == subject and blocks[0]["text"]["text"] == subject
+        assert failed.run_id in blocks[1]["text"]["text"]
+        assert slack_fields(blocks)["*Run*"] == ok.run_id
+    else:
+        entry = read_status(ops.status_path(settings))["last_success"]
+        assert recovered == {"event": "pipeline_recovered", "text": subject, **entry}
+
+
+def test_webhook_format_setting() -> None:
+    assert operations_settings({}).alert_webhook_format == "json"
+    assert operations_settings({"MHP_ALERT_WEBHOOK_FORMAT": "  "}).alert_webhook_format == "json"
+    assert operations_settings({"MHP_ALERT_WEBHOOK_FORMAT": " Teams "}).alert_webhook_format == (
+        "teams"
+    )
+    assert operations_settings({"MHP_ALERT_WEBHOOK_FORMAT": "SLACK"}).alert_webhook_format == (
+        "slack"
+    )
+    with pytest.raises(ValueError) as info:
+        operations_settings({"MHP_ALERT_WEBHOOK_FORMAT": "xml"})
+    assert str(info.value) == (
+        "MHP_ALERT_WEBHOOK_FORMAT must be one of teams, slack, json, not 'xml'"
+    )
