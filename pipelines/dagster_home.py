@@ -9,6 +9,9 @@ DAGSTER_YAML = """\
 # written by pipelines/dagster_home.py
 telemetry:
   enabled: false
+# no "join the community" sign-up dialog in the UI (it links out of the trust's network)
+nux:
+  enabled: false
 run_coordinator:
   module: dagster.core.run_coordinator
   class: QueuedRunCoordinator

@@ -41,7 +41,12 @@ def operations_definitions(
             freshness_schedule(settings, check_job, cron=freshness_cron),
         ],
         sensors=[
-            raw_files_sensor(settings, job_name=job_name, settle_seconds=ops.raw_settle_seconds),
+            raw_files_sensor(
+                settings,
+                job_name=job_name,
+                settle_seconds=ops.raw_settle_seconds,
+                minimum_interval_seconds=ops.raw_sensor_interval_s,
+            ),
             pipeline_failure_sensor(settings, ops, job_names=(job_name,)),
             pipeline_success_sensor(settings, ops, job_names=(job_name,)),
         ],

@@ -23,8 +23,8 @@ triggers one run once the folder has been quiet for ``settle_seconds``. With
 ``settle_seconds=0`` the sensor fires at the first evaluation that sees a change (a burst
 spread over two evaluations then gives two runs; the second finds most files unchanged).
 The effective settle time is rounded up to the evaluation interval
-(``minimum_interval_seconds``, default 30 s). Runs requested while a run is in progress
-wait in the run queue (max_concurrent_runs 1).
+(``minimum_interval_seconds``: MHP_RAW_SENSOR_INTERVAL, default 30 s). Runs requested
+while a run is in progress wait in the run queue (max_concurrent_runs 1).
 """
 
 import hashlib
@@ -40,7 +40,7 @@ from pipelines.config import Settings
 from pipelines.contract import load_contract
 from pipelines.ingest.discover import discover
 from pipelines.operations.schedules import JOB_NAME, TRIGGER_TAG
-from pipelines.operations.settings import DEFAULT_SETTLE_SECONDS
+from pipelines.operations.settings import DEFAULT_SENSOR_INTERVAL_S, DEFAULT_SETTLE_SECONDS
 
 CURSOR_VERSION = 1
 
@@ -135,7 +135,7 @@ def raw_files_sensor(
     settings: Settings,
     job_name: str = JOB_NAME,
     settle_seconds: float = DEFAULT_SETTLE_SECONDS,
-    minimum_interval_seconds: int = 30,
+    minimum_interval_seconds: int = DEFAULT_SENSOR_INTERVAL_S,
     clock: Callable[[], float] = time.time,
     default_status: dg.DefaultSensorStatus = dg.DefaultSensorStatus.RUNNING,
 ) -> dg.SensorDefinition:

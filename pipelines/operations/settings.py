@@ -21,6 +21,7 @@ Variables (defaults in brackets; docs/operations.md has the full table):
 - ``MHP_FRESHNESS_HOURS`` [26] the freshness check warns above this age
 - ``MHP_STATUS_FILE`` [<DAGSTER_HOME>/pipeline_status.json] the JSON status file
 - ``MHP_RAW_SETTLE_SECONDS`` [60] quiet time of the raw folder before the sensor fires
+- ``MHP_RAW_SENSOR_INTERVAL`` [30] seconds between two looks of the sensor at the raw folder
 - ``MHP_PIPELINE_LOCK_TIMEOUT`` [3600] seconds any run (make run, UI, schedule, sensor,
   backfill) waits for another run's pipeline lock
 
@@ -37,6 +38,7 @@ from pipelines.operations.webhooks import WEBHOOK_FORMATS, WebhookFormat
 
 DEFAULT_FRESHNESS_HOURS = 26.0
 DEFAULT_SETTLE_SECONDS = 60
+DEFAULT_SENSOR_INTERVAL_S = 30
 # an hour: a scheduled run queued behind a long backfill or a ten-trust `make run` waits
 # for it rather than failing
 DEFAULT_LOCK_TIMEOUT_S = 3600.0
@@ -59,6 +61,7 @@ class OperationsSettings:
     freshness_hours: float = DEFAULT_FRESHNESS_HOURS
     status_file: Path | None = None
     raw_settle_seconds: int = DEFAULT_SETTLE_SECONDS
+    raw_sensor_interval_s: int = DEFAULT_SENSOR_INTERVAL_S
     lock_timeout_s: float = DEFAULT_LOCK_TIMEOUT_S
 
     @property
@@ -147,5 +150,8 @@ def operations_settings(env: Mapping[str, str]) -> OperationsSettings:
         freshness_hours=_number(env, "MHP_FRESHNESS_HOURS", DEFAULT_FRESHNESS_HOURS, 0.01),
         status_file=_path(env, "MHP_STATUS_FILE"),
         raw_settle_seconds=int(_number(env, "MHP_RAW_SETTLE_SECONDS", DEFAULT_SETTLE_SECONDS)),
+        raw_sensor_interval_s=int(
+            _number(env, "MHP_RAW_SENSOR_INTERVAL", DEFAULT_SENSOR_INTERVAL_S, minimum=1)
+        ),
         lock_timeout_s=_number(env, "MHP_PIPELINE_LOCK_TIMEOUT", DEFAULT_LOCK_TIMEOUT_S),
     )
