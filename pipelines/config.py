@@ -5,6 +5,9 @@ a fresh clone with no configuration at all.
 """
 
 import os
+import re
+import zoneinfo
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,17 +20,129 @@ EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
 DEMO_PSEUDONYM_KEY = "demo-only-key-not-for-real-data"
 
 
-def _path(env: dict[str, str], name: str, default: str) -> Path:
-    raw = env.get(name) or default
-    p = Path(raw)
+class SettingError(ValueError):
+    """A setting whose value cannot be used. The message names the variable, the value and
+    what was expected, and is all an operator needs: ``python -m pipelines.run`` prints
+    it without a traceback."""
+
+
+def _bad(name: str, raw: str, expected: str) -> SettingError:
+    return SettingError(f"{name} must be {expected}, not {raw!r}")
+
+
+def _raw(env: Mapping[str, str], name: str) -> str | None:
+    """The value of ``name``, stripped; None when unset or blank (blank means the default,
+    as it always has: ``MHP_X= make run`` is the same as not setting it)."""
+    value = (env.get(name) or "").strip()
+    return value or None
+
+
+def _path(env: Mapping[str, str], name: str, default: str) -> Path:
+    p = Path(_raw(env, name) or default)
     return p if p.is_absolute() else (PROJECT_ROOT / p)
 
 
-def _bool(env: dict[str, str], name: str, default: bool) -> bool:
-    raw = env.get(name)
-    if raw is None or raw == "":
+def _optional_path(env: Mapping[str, str], name: str) -> Path | None:
+    return _path(env, name, "") if _raw(env, name) else None
+
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = _raw(env, name)
+    if raw is None:
         return default
-    return raw.strip().lower() in {"1", "true", "yes", "on"}
+    if raw.lower() in _TRUE:
+        return True
+    if raw.lower() in _FALSE:
+        return False
+    raise _bad(name, raw, "true or false")
+
+
+def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 1) -> int:
+    raw = _raw(env, name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = None
+    if value is None or value < minimum:
+        raise _bad(name, raw, f"a whole number >= {minimum}")
+    return value
+
+
+def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...], default: str) -> str:
+    raw = _raw(env, name)
+    if raw is None:
+        return default
+    if raw.lower() not in choices:
+        raise _bad(name, raw, f"one of {', '.join(choices)}")
+    return raw.lower()
+
+
+def _matching(
+    env: Mapping[str, str], name: str, default: str, valid: Callable[[str], bool], expected: str
+) -> str:
+    """A free-form setting checked by ``valid`` (a pattern, a zone lookup, a cron parser)."""
+    raw = _raw(env, name)
+    if raw is None:
+        return default
+    if not valid(raw):
+        raise _bad(name, raw, expected)
+    return raw
+
+
+def _pattern(regex: str) -> Callable[[str], bool]:
+    compiled = re.compile(regex, re.IGNORECASE)
+    return lambda value: compiled.fullmatch(value) is not None
+
+
+def _is_time_zone(value: str) -> bool:
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a folder name
+        return False
+    return True
+
+
+# minute, hour, day of month, month, day of week (0 and 7 are Sunday); names as cron has them
+_CRON_RANGES = ((0, 59), (0, 23), (1, 31), (1, 12), (0, 7))
+_CRON_NAMES: dict[int, dict[str, int]] = {
+    3: {m: i + 1 for i, m in enumerate("JAN FEB MAR APR MAY JUN JUL AUG SEP OCT NOV DEC".split())},
+    4: {d: i for i, d in enumerate("SUN MON TUE WED THU FRI SAT".split())},
+}
+
+
+def _is_cron(value: str) -> bool:
+    """A standard 5-field cron expression (what Dagster schedules accept), checked here so
+    that a typo fails at start-up, not when the schedule is loaded by the daemon."""
+    fields = value.split()
+    return len(fields) == 5 and all(
+        _is_cron_field(f, *_CRON_RANGES[i], _CRON_NAMES.get(i, {})) for i, f in enumerate(fields)
+    )
+
+
+def _is_cron_field(field_: str, low: int, high: int, names: dict[str, int]) -> bool:
+    for item in field_.split(","):
+        base, slash, step = item.partition("/")
+        if slash and not (step.isdigit() and int(step) > 0):
+            return False
+        if base == "*":
+            continue
+        ends = [names.get(e.upper(), int(e) if e.isdigit() else -1) for e in base.split("-")]
+        if len(ends) > 2 or any(not low <= e <= high for e in ends) or ends != sorted(ends):
+            return False
+    return True
+
+
+# DuckDB's memory_limit: a number and a unit (4GB, 512MB, 1.5GB, 4GiB) or a share of RAM (80%)
+_is_duckdb_size = _pattern(r"\d+(\.\d+)?\s*([kmgt]i?b?|%)")
+# JVM/Spark memory strings: 2g, 512m, 1024mb
+_is_jvm_size = _pattern(r"\d+\s*([kmgtp]b?)?")
+_is_spark_master = _pattern(r"local(\[(\*|\d+)(,\d+)?\])?|yarn|(spark|k8s|mesos)://\S+")
 
 
 @dataclass(frozen=True)
@@ -74,34 +189,37 @@ class Settings:
         return self.pseudonym_key or DEMO_PSEUDONYM_KEY
 
 
-def load_settings(env: dict[str, str] | None = None) -> Settings:
-    """Build settings from the environment (or a given mapping, for tests)."""
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    """Build settings from the environment (or a given mapping, for tests).
+
+    Raises SettingError (a ValueError) naming the variable, its value and what was expected
+    when a setting is not usable."""
     e = dict(os.environ if env is None else env)
-    mode = (e.get("MHP_PUBLICATION_MODE") or "internal").strip().lower()
-    if mode not in {"internal", "public"}:
-        raise ValueError(f"MHP_PUBLICATION_MODE must be 'internal' or 'public', not {mode!r}")
     return Settings(
         raw_dir=_path(e, "MHP_RAW_DIR", "data/raw"),
         warehouse=_path(e, "MHP_WAREHOUSE", "data/warehouse/warehouse.duckdb"),
         publish_dir=_path(e, "MHP_PUBLISH_DIR", "data/published"),
         pseudonym_key=e.get("MHP_PSEUDONYM_KEY") or None,
-        publication_mode=mode,
-        keep_versions=int(e.get("MHP_KEEP_VERSIONS") or 7),
-        schedule_cron=e.get("MHP_SCHEDULE_CRON") or "0 2 * * *",
-        schedule_timezone=e.get("MHP_SCHEDULE_TZ") or "Europe/London",
+        publication_mode=_choice(e, "MHP_PUBLICATION_MODE", ("internal", "public"), "internal"),
+        keep_versions=_int(e, "MHP_KEEP_VERSIONS", 7),
+        schedule_cron=_matching(e, "MHP_SCHEDULE_CRON", "0 2 * * *", _is_cron,
+                                "a 5-field cron expression such as '0 2 * * *'"),
+        schedule_timezone=_matching(e, "MHP_SCHEDULE_TZ", "Europe/London", _is_time_zone,
+                                    "an IANA time zone such as Europe/London"),
         dagster_home=_path(e, "DAGSTER_HOME", ".dagster_home"),
         demo_data=_bool(e, "MHP_DEMO_DATA", True),
-        dbt_target=(e.get("MHP_DBT_TARGET") or "duckdb"),
-        dbt_target_path=_path(e, "MHP_DBT_TARGET_PATH", "")
-        if e.get("MHP_DBT_TARGET_PATH")
-        else None,
+        dbt_target=_choice(e, "MHP_DBT_TARGET", ("duckdb", "spark"), "duckdb"),
+        dbt_target_path=_optional_path(e, "MHP_DBT_TARGET_PATH"),
         spark_dir=_path(e, "MHP_SPARK_DIR", "data/spark"),
-        spark_raw_location=(e.get("MHP_SPARK_RAW_LOCATION") or "").strip() or None,
-        spark_driver_memory=e.get("MHP_SPARK_DRIVER_MEMORY") or "2g",
-        spark_master=e.get("MHP_SPARK_MASTER") or "local[*]",
-        spark_shuffle_partitions=int(e.get("MHP_SPARK_SHUFFLE_PARTITIONS") or 4),
-        duckdb_memory_limit=(e.get("MHP_DUCKDB_MEMORY_LIMIT") or "4GB").strip(),
-        test_pause_at=(e.get("MHP_TEST_PAUSE_AT") or "").strip() or None,
+        spark_raw_location=_raw(e, "MHP_SPARK_RAW_LOCATION"),
+        spark_driver_memory=_matching(e, "MHP_SPARK_DRIVER_MEMORY", "2g", _is_jvm_size,
+                                      "a memory size such as 2g or 512m"),
+        spark_master=_matching(e, "MHP_SPARK_MASTER", "local[*]", _is_spark_master,
+                               "a Spark master such as local[*], local[4] or spark://host:7077"),
+        spark_shuffle_partitions=_int(e, "MHP_SPARK_SHUFFLE_PARTITIONS", 4),
+        duckdb_memory_limit=_matching(e, "MHP_DUCKDB_MEMORY_LIMIT", "4GB", _is_duckdb_size,
+                                      "a size such as 4GB or 512MB"),
+        test_pause_at=_raw(e, "MHP_TEST_PAUSE_AT"),
     )
 
 

@@ -1,18 +1,24 @@
 """``python -m pipelines.run``: the main job, end to end, through Dagster.
 
-Generates the demo data set first when the raw folder is empty or missing,
-then materialises every asset (ingest, dbt, gates, publish, dashboard) in
-one Dagster run recorded in the project's DAGSTER_HOME, and prints where
-every output went. Exit code 0 only when the run succeeded.
+Checks every setting first (a bad one: its message, exit code 2). Generates the demo
+data set when the raw folder is empty or missing, then materialises every asset (ingest,
+dbt, gates, publish, dashboard) in one Dagster run recorded in the project's DAGSTER_HOME.
+The console gets one line per event (pipelines/runlog.py; dbt's own output goes to
+``<warehouse dir>/logs/dbt-*.log``), then a closing summary and where every output went.
+Exit code 0 only when the run succeeded; 3 when another run held the pipeline lock too long.
 """
 
 import argparse
 import logging
 import sys
 import time
+from dataclasses import dataclass, field
+from typing import Any
 
-from pipelines.config import Settings, load_settings
+from pipelines import runlog
+from pipelines.config import Settings, environment, load_settings
 from pipelines.dagster_home import ensure_dagster_home
+from pipelines.runlog import StepTime
 
 log = logging.getLogger("pipelines.run")
 
@@ -30,15 +36,38 @@ def generate_demo(settings: Settings) -> None:
     print(f"  wrote {len(summary.files)} files")
 
 
+@dataclass
+class RunOutcome:
+    """A finished Dagster run of the job: its result, events and step times."""
+
+    success: bool
+    run_id: str
+    events: list[Any] = field(default_factory=list)
+    steps: list[StepTime] = field(default_factory=list)
+
+
 def run_pipeline(
     settings: Settings, selection: list[str] | None = None, lock_timeout_s: float | None = None
 ) -> bool:
+    """Execute the pipeline job in this process (every asset, or ``selection``); True if
+    the run succeeded. See ``execute_pipeline``."""
+    return execute_pipeline(settings, selection, lock_timeout_s).success
+
+
+def execute_pipeline(
+    settings: Settings,
+    selection: list[str] | None = None,
+    lock_timeout_s: float | None = None,
+    console: bool = False,
+) -> RunOutcome:
     """Execute the pipeline job in this process (every asset, or ``selection``).
 
     The pipeline lock is taken before the Dagster run is created, so a second trigger
     waits (up to ``lock_timeout_s``, default MHP_PIPELINE_LOCK_TIMEOUT) or fails with
     ``PipelineLockTimeout`` without leaving a failed run behind; the job's own
-    ``pipeline_lock`` resource then re-enters the same lock for the run."""
+    ``pipeline_lock`` resource then re-enters the same lock for the run. ``console``: send
+    Dagster's log lines to the console handler of ``runlog.configure_console`` (make run)
+    instead of Dagster's own console logger."""
     ensure_dagster_home(settings)
     import dagster as dg
 
@@ -50,6 +79,8 @@ def run_pipeline(
     from pipelines.operations.lock import pipeline_lock
 
     job = defs.resolve_job_def("mh_pipeline")
+    if console:
+        job = job.with_logger_defs({"console": runlog.console_logger_def()})
     # one run at a time: a second trigger waits for the first (then fails clearly)
     timeout = OPERATIONS.lock_timeout_s if lock_timeout_s is None else lock_timeout_s
     with (
@@ -64,11 +95,17 @@ def run_pipeline(
         )
         if not result.success:
             report_failures(result.all_events)
-        return result.success
+        return RunOutcome(
+            result.success,
+            result.run_id,
+            list(result.all_events),
+            runlog.step_times(instance, result.run_id),
+        )
 
 
 def report_failures(events: list) -> None:
     """Print a readable account of what failed: step errors and failed gate checks."""
+    sys.stdout.flush()  # after the run's log lines, when both streams go to one file
     for event in events:
         data = event.event_specific_data
         if event.event_type_value == "ASSET_CHECK_EVALUATION" and data is not None:
@@ -83,7 +120,7 @@ def report_failures(events: list) -> None:
         elif event.is_step_failure and data is not None:
             err = getattr(data, "error", None)
             if err is not None:
-                print(f"FAILED step {event.step_key}: {err.message.strip()}", file=sys.stderr)
+                print(f"FAILED step {event.step_key}: {runlog.root_cause(err)}", file=sys.stderr)
 
 
 def print_outputs(settings: Settings) -> None:
@@ -102,6 +139,29 @@ def print_outputs(settings: Settings) -> None:
     print(f"  Dagster run history {settings.dagster_home} (make dev to browse)")
 
 
+def print_summary(settings: Settings, outcome: RunOutcome, seconds: float) -> None:
+    from pipelines.dbt_project import dbt_log_dir, latest_dbt_summary
+
+    dbt = latest_dbt_summary(settings, outcome.run_id)
+    print()
+    print("\n".join(runlog.closing_summary(outcome.run_id, outcome.steps, outcome.events, dbt)))
+    print(f"\nPipeline {'succeeded' if outcome.success else 'FAILED'} in {seconds:.1f} s")
+    if not outcome.success:
+        print("\nLogs:")
+        print(f"  this run            Dagster run {outcome.run_id} (make dev to browse)")
+        print(f"  dbt                 {dbt.log_path if dbt else dbt_log_dir(settings)}")
+
+
+def load_checked_settings() -> Settings:
+    """Every setting, checked before anything heavy is imported: a bad value raises
+    SettingError naming the variable, the value and what was expected."""
+    settings = load_settings()
+    from pipelines.operations.settings import operations_settings
+
+    operations_settings(environment())  # the run reads these too (lock timeout, alerts)
+    return settings
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -110,8 +170,12 @@ def main(argv: list[str] | None = None) -> int:
         help="never generate demo data, even if the raw folder is empty",
     )
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    settings = load_settings()
+    try:
+        settings = load_checked_settings()
+    except ValueError as exc:  # a bad setting: its message says which and what it expects
+        print(exc, file=sys.stderr)
+        return 2
+    runlog.configure_console()
     if raw_folder_empty(settings):
         if args.no_demo:
             print(
@@ -123,13 +187,13 @@ def main(argv: list[str] | None = None) -> int:
     from pipelines.operations.lock import PipelineLockTimeout
 
     try:
-        ok = run_pipeline(settings)
+        outcome = execute_pipeline(settings, console=True)
     except PipelineLockTimeout as exc:
         print(str(exc), file=sys.stderr)
         return 3
-    print(f"\nPipeline {'succeeded' if ok else 'FAILED'} in {time.perf_counter() - started:.1f} s")
+    print_summary(settings, outcome, time.perf_counter() - started)
     print_outputs(settings)
-    return 0 if ok else 1
+    return 0 if outcome.success else 1
 
 
 if __name__ == "__main__":

@@ -101,11 +101,13 @@ def quality_gates(context: dg.AssetCheckExecutionContext):
     results = run_gates(load_settings(), layers)
     for layer in layers:
         result = results[layer]
+        # the one report of the gate's result (run_gates itself logs it at DEBUG only)
+        text = f"{result.summary} ({result.duration_s:.2f} s)"
         if result.failed:
             log = context.log.error if result.errors else context.log.warning
-            log(result.summary)
+            log(text)
         else:
-            context.log.info(result.summary)
+            context.log.info(text)
         yield check_result(layer, result)
 
 

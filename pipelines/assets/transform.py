@@ -1,14 +1,22 @@
 """dbt models (staging, intermediate, marts) as Dagster assets."""
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
+from dagster_dbt import DagsterDbtTranslator, DbtCliInvocation, DbtCliResource, dbt_assets
 
 from pipelines import spark_engine
-from pipelines.config import load_settings
-from pipelines.dbt_project import dbt_project, export_dbt_env
+from pipelines.config import Settings, load_settings
+from pipelines.dbt_project import (
+    DbtLogFile,
+    dbt_log_path,
+    dbt_project,
+    export_dbt_env,
+    log_dbt_summary,
+    prune_dbt_logs,
+    stdout_into,
+)
 from pipelines.ingest.testhooks import pause_point
 from pipelines.operations.resources import LOCK_RESOURCE_KEY
 from pipelines.operations.retry import lock_retry_requested
@@ -55,7 +63,7 @@ def dbt_models(context: dg.AssetExecutionContext):
             context.log.info(f"raw layer exported for Spark: {len(exported)} tables, "
                              f"{sum(exported.values())} rows, to {settings.spark_raw_uri}")
         invocation = dbt.cli(["build"], context=context)
-        yield from invocation.stream()
+        yield from logged_stream(context, settings, invocation)
         if on_spark:
             loaded = spark_engine.load_dbt_results(settings, invocation.target_path)
             context.log.info(f"loaded {len(loaded)} Spark tables into {settings.warehouse}")
@@ -64,3 +72,22 @@ def dbt_models(context: dg.AssetExecutionContext):
         if retry is not None:
             raise retry from exc
         raise
+
+
+def logged_stream(
+    context: dg.AssetExecutionContext, settings: Settings, invocation: DbtCliInvocation
+) -> Iterator[Any]:
+    """The invocation's Dagster events (materialisations, dbt test check results), with
+    dbt's own output written to the run's dbt log file instead of the process stdout, and a
+    summary of the build in the step's log, pass or fail."""
+    path = dbt_log_path(settings, context.run.run_id)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    context.log.info(f"dbt build started; full log: {path}")
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(f"$ {invocation.dbt_command}\n")
+        try:
+            yield from stdout_into(DbtLogFile(fh), invocation.stream())
+        finally:
+            fh.flush()
+            log_dbt_summary(context.log, invocation.target_path, path)
+            prune_dbt_logs(path.parent)

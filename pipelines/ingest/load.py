@@ -761,15 +761,18 @@ def ingest(
             groups[(f.family, f.provider, f.period_start)].append(f)
         refused = {(f.family, f.provider, f.period_start, f.table.name)
                    for f, _ in doubled if f.table is not None}
+        progress = _Progress()
         for (family, provider, period), members in sorted(
             groups.items(), key=lambda kv: (kv[0][0], kv[0][1] or "", kv[0][2] or date.min)
         ):
             if family == "mhsds" and provider and period:
                 also = {r[3] for r in refused if r[:3] == (family, provider, period)}
-                report.outcomes += _ingest_submission(ing, contract, members, also)
+                outcomes = _ingest_submission(ing, contract, members, also)
             else:
-                for f in members:
-                    report.outcomes.append(ing.ingest_file(f))
+                outcomes = [ing.ingest_file(f) for f in members]
+            report.outcomes += outcomes
+            progress.add(family, provider, period, outcomes)
+        progress.flush()
         ing.flush_touches()
         run(
             con,
@@ -789,8 +792,61 @@ def ingest(
         run(con, "checkpoint")
     finally:
         con.close()
-    log.info("%s", report.summary())
+    # DEBUG: the caller reports the summary (the ingest asset logs it to Dagster); at INFO
+    # here as well, every run printed it twice
+    log.debug("%s", report.summary())
     return report
+
+
+class _Progress:
+    """Progress of an ingest, one log line per group of files as each group is done: an
+    MHSDS submission (a provider's month), or a provider of another family (those send one
+    file a month, so a line a month would be a line a file). Counts come from the outcomes:
+    no extra reads."""
+
+    def __init__(self) -> None:
+        self._key: tuple[str, str | None, date | None] | None = None
+        self._months: list[date] = []
+        self._outcomes: list[FileOutcome] = []
+
+    def add(
+        self, family: str, provider: str | None, period: date | None, outcomes: list[FileOutcome]
+    ) -> None:
+        key = (family, provider, period if family == "mhsds" else None)
+        if key != self._key:
+            self.flush()
+            self._key = key
+        if period is not None:
+            self._months.append(period)
+        self._outcomes += outcomes
+
+    def flush(self) -> None:
+        if self._key is not None and self._outcomes:
+            log.info("%s: %s", self._label(), _progress_counts(self._outcomes))
+        self._key, self._months, self._outcomes = None, [], []
+
+    def _label(self) -> str:
+        assert self._key is not None
+        family, provider, _ = self._key
+        months = sorted({m.strftime("%Y-%m") for m in self._months})
+        span = months[0] if len(months) == 1 else f"{months[0]} to {months[-1]}" if months else ""
+        return " ".join(part for part in (family, provider, span) if part)
+
+
+def _progress_counts(outcomes: list[FileOutcome]) -> str:
+    """``17 files, 2,345 rows loaded, 0 quarantined``, with the files' statuses when not all
+    were loaded (``17 files (17 unchanged)``) and the tables missing from a submission."""
+    files = [o for o in outcomes if o.status != "missing"]
+    statuses: dict[str, int] = defaultdict(int)
+    for o in files:
+        statuses[o.status] += 1
+    text = f"{len(files)} files"
+    if set(statuses) - {"loaded"}:
+        text += " (" + ", ".join(f"{n} {s}" for s, n in sorted(statuses.items())) + ")"
+    text += (f", {sum(o.rows_loaded for o in files):,} rows loaded, "
+             f"{sum(o.rows_quarantined for o in files):,} quarantined")
+    missing = len(outcomes) - len(files)
+    return text + (f"; {missing} tables missing" if missing else "")
 
 
 def _split_doubled_slots(

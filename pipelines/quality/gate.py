@@ -287,7 +287,9 @@ def run_gates(
     try:
         for layer in layers:
             result = _run_layer(con, settings, suites[layer], problem)
-            log.info("%s (%.2f s)", result.summary, result.duration_s)
+            # DEBUG: the caller reports the result (the quality_gates check logs it to
+            # Dagster); at INFO here as well, every run printed it twice
+            log.debug("%s (%.2f s)", result.summary, result.duration_s)
             results[layer] = result
     finally:
         if con is not None:
