@@ -69,24 +69,34 @@ def execute_pipeline(
     Dagster's log lines to the console handler of ``runlog.configure_console`` (make run)
     instead of Dagster's own console logger."""
     ensure_dagster_home(settings)
+    from pipelines.operations.lock import pipeline_lock
+    from pipelines.operations.settings import operations_settings
+
+    timeout = (
+        operations_settings(environment()).lock_timeout_s
+        if lock_timeout_s is None
+        else lock_timeout_s
+    )
+    # one run at a time: a second trigger waits for the first (then fails clearly). The
+    # lock comes first: parsing the dbt project rewrites dbt_project/target, which the
+    # running job reads
+    with pipeline_lock(settings, timeout_s=timeout, on_wait=log.warning):
+        return _execute_locked(settings, selection, console)
+
+
+def _execute_locked(settings: Settings, selection: list[str] | None, console: bool) -> RunOutcome:
     import dagster as dg
 
     if "pipelines.definitions" not in sys.modules:
         from pipelines.dbt_project import prepare_manifest
 
         prepare_manifest(settings, force=True)  # never run with a stale manifest
-    from pipelines.definitions import OPERATIONS, defs
-    from pipelines.operations.lock import pipeline_lock
+    from pipelines.definitions import defs
 
     job = defs.resolve_job_def("mh_pipeline")
     if console:
         job = job.with_logger_defs({"console": runlog.console_logger_def()})
-    # one run at a time: a second trigger waits for the first (then fails clearly)
-    timeout = OPERATIONS.lock_timeout_s if lock_timeout_s is None else lock_timeout_s
-    with (
-        pipeline_lock(settings, timeout_s=timeout, on_wait=log.warning),
-        dg.DagsterInstance.get() as instance,
-    ):
+    with dg.DagsterInstance.get() as instance:
         result = job.execute_in_process(
             instance=instance,
             raise_on_error=False,

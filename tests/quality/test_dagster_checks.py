@@ -9,6 +9,7 @@ import pytest
 
 from pipelines.assets.quality import GATE_CHECKS, check_result, quality_checks, quality_gates
 from pipelines.config import DBT_PROJECT_DIR, Settings
+from pipelines.operations.resources import LOCK_RESOURCE_KEY, pipeline_lock_resource
 from pipelines.quality.gate import ExpectationOutcome, GateResult
 
 from .builder import add_file, execute
@@ -41,8 +42,10 @@ def _run(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> dg.ExecuteInPro
     monkeypatch.setenv("MHP_PUBLISH_DIR", str(settings.publish_dir))
     monkeypatch.setenv("MHP_RAW_DIR", str(settings.raw_dir))
     with dg.instance_for_test() as instance:
+        # the gates hold the pipeline lock like every step of the real job
         return dg.materialize([stub_ingest, stub_dbt, stub_publish, *quality_checks],
-                              instance=instance, raise_on_error=False)
+                              instance=instance, raise_on_error=False,
+                              resources={LOCK_RESOURCE_KEY: pipeline_lock_resource(settings)})
 
 
 def _evaluations(result: dg.ExecuteInProcessResult) -> dict[str, dg.AssetCheckEvaluation]:
