@@ -14,12 +14,13 @@ export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DO_NOT_TRACK := 1
 
-.PHONY: run run-spark test chromium dev clean install install-dev lint codegen bench sql rollback versions help
+.PHONY: run run-spark check-raw test chromium dev clean install install-dev lint codegen bench sql rollback versions help
 
 help:
 	@echo "make run       - install, generate demo data if the raw folder is empty, run the pipeline"
 	@echo "make test      - install dev tools and run the whole test suite"
 	@echo "make run-spark - make run with dbt on a local Apache Spark session (docs/scaling.md)"
+	@echo "make check-raw - check the drop folder (MHP_RAW_DIR) against the raw contract, loading nothing"
 	@echo "make dev       - Dagster UI on http://127.0.0.1:3000 from workspace.yaml"
 	@echo "make lint      - ruff"
 	@echo "make codegen   - regenerate dbt sources/staging from the raw contract"
@@ -46,6 +47,11 @@ install-dev: $(VENV)/.installed-dev
 
 run: install
 	$(PY) -m pipelines.run
+
+# what the drop folder would give (load, quarantine, refuse, ignore) without running the
+# pipeline or opening the warehouse; exit 1 when a file would be refused (docs/your-data.md)
+check-raw: install
+	$(PY) -m pipelines.ingest.check
 
 # the same pipeline with dbt on a local Apache Spark session (docs/scaling.md)
 run-spark: | $(UV)

@@ -145,6 +145,27 @@ _is_jvm_size = _pattern(r"\d+\s*([kmgtp]b?)?")
 _is_spark_master = _pattern(r"local(\[(\*|\d+)(,\d+)?\])?|yarn|(spark|k8s|mesos)://\S+")
 
 
+# Families of the raw drop folder, each with its own MHP_DATE_FORMAT_<FAMILY> setting (the
+# same names as pipelines/contract/model.py FAMILIES; not imported: this module stays a leaf)
+DATE_FORMAT_FAMILIES = ("mhsds", "costing", "finance", "workforce", "oap", "reference")
+DATE_FORMATS = ("iso", "dmy")
+
+
+def date_format_variable(family: str) -> str:
+    """The setting that lets ``family``'s files write dates dd/mm/yyyy."""
+    return f"MHP_DATE_FORMAT_{family.upper()}"
+
+
+def _dmy_families(env: Mapping[str, str]) -> frozenset[str]:
+    """Families whose files may write dates dd/mm/yyyy (MHP_DATE_FORMAT_<FAMILY>=dmy). A
+    setting per family, not one for all: the MHSDS extract and a hand-kept wards.csv come
+    from different systems, and saying dmy for one must not reinterpret the other."""
+    return frozenset(
+        f for f in DATE_FORMAT_FAMILIES
+        if _choice(env, date_format_variable(f), DATE_FORMATS, "iso") == "dmy"
+    )
+
+
 @dataclass(frozen=True)
 class Settings:
     raw_dir: Path
@@ -174,6 +195,12 @@ class Settings:
     spark_shuffle_partitions: int = 4
     # MHP_TEST_PAUSE_AT (crash tests only): pause points, see pipelines/ingest/testhooks.py
     test_pause_at: str | None = None
+    # families whose dates may be written dd/mm/yyyy (MHP_DATE_FORMAT_<FAMILY>=dmy)
+    dmy_families: frozenset[str] = frozenset()
+
+    def date_format(self, family: str) -> str:
+        """``dmy`` when ``family``'s files may write dates dd/mm/yyyy, else ``iso``."""
+        return "dmy" if family in self.dmy_families else "iso"
 
     @property
     def key_is_demo(self) -> bool:
@@ -220,6 +247,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         duckdb_memory_limit=_matching(e, "MHP_DUCKDB_MEMORY_LIMIT", "4GB", _is_duckdb_size,
                                       "a size such as 4GB or 512MB"),
         test_pause_at=_raw(e, "MHP_TEST_PAUSE_AT"),
+        dmy_families=_dmy_families(e),
     )
 
 

@@ -63,15 +63,23 @@ def contract_md() -> str:
         "",
         "Generated from `pipelines/contract/raw_contract.yml` by `python -m pipelines.docs`;",
         "do not edit by hand. This is what a trust drops into the raw folder (see the README",
-        "for the folder layout). Column names follow MHSDS v6. A file missing a *required*",
-        "column is rejected; a row failing a check is quarantined with file, line, field and",
-        "reason. Identifier columns (pii) are pseudonymised at ingest and never stored.",
+        "for the folder layout, and [your data](your-data.md) for .xlsx and .csv.gz files,",
+        "dd/mm/yyyy dates and reference files without `OrgIDProv`). Column names follow MHSDS",
+        "v6. A file missing a *required* column is rejected; a row failing a check is",
+        "quarantined with file, line, field and reason. Identifier columns (pii) are",
+        "pseudonymised at ingest and never stored.",
         "",
     ]
     for t in c.tables:
         lines += [f"## {t.source_table} (`{t.family}`)", "", t.description, "",
                   f"Key: {', '.join(t.key)}. Raw table `raw.{t.name}`, staging model "
                   f"`{model_name(t)}`.", ""]
+        if t.optional:
+            lines += ["Optional: a submission may leave this table out; it loads as before and "
+                      "no missing table is recorded.", ""]
+        if t.per_month:
+            lines += ["Facts of the reporting month: staging keeps every month's records, not "
+                      "only the latest version of each.", ""]
         if t.row_rules:
             lines += ["Row rules: " + "; ".join(f"{r.reason} (`{r.check}`)" for r in t.row_rules),
                       ""]
@@ -80,7 +88,8 @@ def contract_md() -> str:
         for col in t.columns:
             checks = []
             if col.domain_name:
-                checks.append(f"code list `{col.domain_name}`")
+                tolerant = " (any case and spacing)" if col.match == "casefold_space" else ""
+                checks.append(f"code list `{col.domain_name}`{tolerant}")
             if col.min is not None:
                 checks.append(f">= {col.min}")
             if col.max is not None:

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipelines.contract import load_contract
+from pipelines.contract import load_contract, match_key
 from pipelines.ingest.discover import SYNTHETIC_MARKER
 from pipelines.synthetic import FAULTS, GenerationSummary, GeneratorConfig, generate
 from pipelines.synthetic.__main__ import main
@@ -112,6 +112,9 @@ def _load(root: str, table: str) -> pd.DataFrame:
         df["_prov"] = f.parent.parent.name
         df["_month"] = f.parent.name
         frames.append(df)
+    if not frames:  # e.g. MHS903 among refreshes that all fall on the provider without it
+        columns = [c.source for c in load_contract().table(table).columns]
+        return pd.DataFrame(columns=[*columns, "_prov", "_month"], dtype=str)
     return pd.concat(frames, ignore_index=True)
 
 
@@ -167,7 +170,7 @@ def test_layout(clean: Run) -> None:
         assert months == LABELS
         for label in LABELS:
             names = sorted(p.name for p in (out / "mhsds" / code / label).iterdir())
-            assert names == sorted(f"{t}.csv" for t in MHSDS)
+            assert names == sorted(f"{t}.csv" for t in _submitted(code))
             for family in ("finance", "workforce", "oap"):
                 assert (out / family / code / label).is_dir()
     assert (out / "costing" / "RXA").is_dir() and not (out / "costing" / "RXB").exists()
@@ -178,6 +181,13 @@ def test_layout(clean: Run) -> None:
     assert (out / SYNTHETIC_MARKER).is_file()  # ingestion: demo data may use the demo key
     assert sum(clean.summary.row_counts.values()) > 0
     assert clean.summary.row_counts["MHS000Header"] == PROVIDERS * MONTHS
+
+
+def _submitted(code: str) -> list[str]:
+    """MHSDS tables of a provider's submissions: the last provider sends no MHS903."""
+    if code == CODES[-1]:
+        return [t for t in MHSDS if t != "MHS903WardDetails"]
+    return MHSDS
 
 
 def _all_files(root: Path) -> list[Path]:
@@ -217,7 +227,8 @@ def test_values_respect_contract(clean: Run) -> None:
             if not col.nullable:
                 assert (values != "").all(), (table.source_table, col.source)
             if col.domain is not None:
-                bad = set(present) - set(col.domain)
+                allowed = {match_key(d, col.match) for d in col.domain}
+                bad = {v for v in present if match_key(v, col.match) not in allowed}
                 assert not bad, (table.source_table, col.source, bad)
             if col.type == "date":
                 assert present.str.match(ISO_DATE).all(), (table.source_table, col.source)
@@ -451,6 +462,65 @@ def test_other_snapshots(clean: Run) -> None:
     assert (onward["OnwardReferDate"].str[:7] == onward["_month"]).all()
 
 
+def test_ward_details(clean: Run) -> None:
+    """MHS903: the first provider for every ward but its last, the last provider never;
+    available + closed = commissioned bed days (wards.csv); closed beds never push the
+    available bed days below the bed days the month's ward stays occupy."""
+    details = effective(clean, "MHS903WardDetails")
+    wards = _read(clean.out / "reference" / "wards.csv")
+    assert set(details["_prov"]) == set(CODES[:-1])
+    rxa = sorted(wards.loc[wards["OrgIDProv"] == "RXA", "WardCode"].unique())
+    assert sorted(details.loc[details["_prov"] == "RXA", "WardCode"].unique()) == rxa[:-1]
+    assert (details.groupby(["_prov", "_month"]).size() == len(rxa) - 1).all()
+
+    avail = details["AvailBedDays"].astype(int)
+    closed = details["ClosedBedDays"].astype(int)
+    month_start = pd.PeriodIndex(details["_month"], freq="M").start_time
+    month_after = pd.PeriodIndex(details["_month"], freq="M").end_time.normalize() + pd.Timedelta(
+        days=1)
+    capacity = []
+    for code, start, after in zip(details["WardCode"], month_start, month_after, strict=True):
+        beds = 0
+        for r in wards[wards["WardCode"] == code].to_dict("records"):
+            lo = max(pd.Timestamp(r["EffectiveFrom"]), start)
+            to = (pd.Timestamp(r["EffectiveTo"]) + pd.Timedelta(days=1)
+                  if r["EffectiveTo"] else after)
+            beds += int(r["CommissionedBeds"]) * max((min(to, after) - lo).days, 0)
+        capacity.append(beds)
+    assert (avail + closed == pd.Series(capacity, index=details.index)).all()
+
+    stays = effective(clean, "MHS502WardStay")
+    stay_start = _dates(stays["StartDateWardStay"])
+    stay_month = pd.PeriodIndex(stays["_month"], freq="M")
+    ms, after = stay_month.start_time, stay_month.end_time.normalize() + pd.Timedelta(days=1)
+    end = _dates(stays["EndDateWardStay"]).fillna(pd.Series(after, index=stays.index))
+    days = (np.minimum(end, after) - np.maximum(stay_start, ms)).dt.days
+    occupied = days.groupby([stays["_prov"], stays["_month"], stays["WardCode"]]).sum()
+    key = pd.MultiIndex.from_arrays([details["_prov"], details["_month"], details["WardCode"]])
+    occ = occupied.reindex(key, fill_value=0).to_numpy()
+    assert ((avail.to_numpy() >= occ) | (closed.to_numpy() == 0)).all()
+
+
+def test_ward_closures_in_a_larger_world() -> None:
+    """Some ward-months have closed beds (a whole ward for a week now and then)."""
+    from pipelines.synthetic.periods import Horizon
+    from pipelines.synthetic.rand import Stream, stream
+    from pipelines.synthetic.reference import build_reference
+    from pipelines.synthetic.ward_details import ward_details_frame
+
+    horizon = Horizon("2023-04", 24)
+    ref = build_reference(42, 1, 6000, horizon)
+    frame = ward_details_frame(stream(42, Stream.WARD_DETAILS, 1), ref, horizon, 3)
+    assert len(frame) == len(ref.wards) * 24
+    closures = frame[frame["planned_closed"] > 0]
+    assert 0.05 < len(closures) / len(frame) < 0.25
+    whole = ref.wards[["beds0", "beds1"]].min(axis=1).to_numpy()[closures["ward"]] * 7
+    assert (closures["planned_closed"].to_numpy() == whole).any()
+    assert (closures["planned_closed"] < closures["capacity"]).all()
+    last = build_reference(42, 2, 6000, horizon)  # the last of three providers sends none
+    assert not len(ward_details_frame(stream(42, Stream.WARD_DETAILS, 2), last, horizon, 3))
+
+
 # ----------------------------------------------------------------- refresh and determinism
 
 
@@ -466,7 +536,8 @@ def test_refresh(clean: Run) -> None:
     for code, label in refreshed:
         new_dir = clean.refresh / "mhsds" / code / label  # type: ignore[operator]
         old_dir = clean.out / "mhsds" / code / label
-        assert sorted(p.name for p in new_dir.iterdir()) == sorted(f"{t}.csv" for t in MHSDS)
+        assert sorted(p.name for p in new_dir.iterdir()) == sorted(
+            f"{t}.csv" for t in _submitted(code))
         old_h = _read(old_dir / "MHS000Header.csv").iloc[0]
         new_h = _read(new_dir / "MHS000Header.csv").iloc[0]
         assert new_h["DateTimeDatSetCreate"] > old_h["DateTimeDatSetCreate"]
@@ -760,9 +831,10 @@ def test_finance_plausible(clean: Run) -> None:
     assert set(ledger["UniqCareProfTeamLocalID"]) - {""} == set(teams["UniqCareProfTeamLocalID"])
     assert ((ledger["WardCode"] == "") != (ledger["UniqCareProfTeamLocalID"] == "")).all()
     assert set(staff["CostCentre"]) == set(ledger["CostCentre"])
-    amount = ledger["AmountGBP"].astype(float)
-    pay = ledger["Subjective"].str.startswith("pay")
-    agency = amount[ledger["Subjective"] == "pay_agency"].sum() / amount[pay].sum()
+    category = _categories(ledger, _read(clean.out / "reference" / "subjective_map.csv"))
+    amount = ledger["AmountGBP"].astype(float).where(category != "excluded", 0.0)
+    pay = category.str.startswith("pay")
+    agency = amount[category == "pay_agency"].sum() / amount[pay].sum()
     assert 0.04 <= agency <= 0.11
 
     # Adult acute cost per occupied bed day.
@@ -775,8 +847,7 @@ def test_finance_plausible(clean: Run) -> None:
     end = _dates(stays["EndDateWardStay"]).to_numpy()
     e = np.minimum(np.where(np.isnat(end), after, end), after)
     obd = ((e - s) / np.timedelta64(1, "D")).sum()
-    acute = ledger[ledger["WardCode"].isin(stays["WardCode"])]
-    per_day = acute["AmountGBP"].astype(float).sum() / obd
+    per_day = amount[ledger["WardCode"].isin(stays["WardCode"])].sum() / obd
     assert 400 <= per_day <= 700
 
     plics = _load(str(clean.out), "plics")
@@ -785,6 +856,65 @@ def test_finance_plausible(clean: Run) -> None:
     assert 0.85 <= ratio <= 1.0
     ws_ids = set(_load(str(clean.out), "MHS502WardStay")["UniqWardStayID"])
     assert set(plics.loc[plics["ActivityType"] == "ward_stay_day", "ActivityID"]) <= ws_ids
+
+
+_CATEGORIES = ("pay_substantive", "pay_bank", "pay_agency", "non_pay", "excluded")
+
+
+def _categories(ledger: pd.DataFrame, smap: pd.DataFrame) -> pd.Series:
+    """Category of each ledger row as int_ledger_subjectives resolves it: a category name as
+    it is, else the provider's map rows: exact, then the longest prefix, then the range
+    starting latest (codes left-padded with zeros); 'unmapped' when nothing matches."""
+
+    def pad(code: str) -> str:
+        return code.upper().rjust(40, "0")
+
+    @cache
+    def resolve(provider: str, subjective: str) -> str:
+        if subjective.lower() in _CATEGORIES:
+            return subjective.lower()
+        code = subjective.upper()
+        rows = smap[smap["OrgIDProv"] == provider]
+        found: list[tuple[int, object, str]] = []
+        for pattern, code_to, category in zip(rows["SubjectiveCode"], rows["CodeTo"],
+                                              rows["Category"], strict=True):
+            if code_to:
+                if pad(pattern) <= pad(code) <= pad(code_to):
+                    found.append((3, tuple(-ord(ch) for ch in pad(pattern)), category))
+            elif pattern.endswith("*"):
+                if code.startswith(pattern[:-1].upper()):
+                    found.append((2, -len(pattern), category))
+            elif pattern.upper() == code:
+                found.append((1, 0, category))
+        return min(found)[2] if found else "unmapped"
+
+    return pd.Series([resolve(p, s) for p, s in zip(ledger["_prov"], ledger["Subjective"],
+                                                    strict=True)], index=ledger.index)
+
+
+def test_trust_shaped_workforce_and_ledger(clean: Run) -> None:
+    """Staff in post carries ESR staff group names (some in other case or spacing, ESR's
+    short spelling from the second provider); the ledger carries account codes whose map
+    rows (exact, prefix and range) reproduce the categories the figures were built from."""
+    from pipelines.synthetic.finance import ESR_SHORT_APST, SUBJECTIVE_CODES
+
+    staff = _load(str(clean.out), "staff_in_post")
+    contract = load_contract().table("staff_in_post").column("StaffGroup")
+    canonical = staff["StaffGroup"].isin(contract.domain or ())
+    assert 0.7 < canonical.mean() < 0.95  # most rows as ESR spells them, some not
+    assert staff.loc[~canonical, "StaffGroup"].str.isupper().any()
+    assert staff.loc[~canonical, "StaffGroup"].str.contains("  ").any()
+    assert set(staff.loc[staff["StaffGroup"] == ESR_SHORT_APST, "_prov"]) == {"RXB"}
+
+    ledger = _load(str(clean.out), "ledger")
+    smap = _read(clean.out / "reference" / "subjective_map.csv")
+    assert set(smap["OrgIDProv"]) == set(CODES)
+    kinds = {"range" if t else "prefix" if c.endswith("*") else "exact"
+             for c, t in zip(smap["SubjectiveCode"], smap["CodeTo"], strict=True)}
+    assert kinds == {"exact", "prefix", "range"}
+    assert set(ledger["Subjective"]) == set(SUBJECTIVE_CODES.values())
+    expected = ledger["Subjective"].map({v: k for k, v in SUBJECTIVE_CODES.items()})
+    assert (_categories(ledger, smap) == expected).all()
 
 
 def test_parquet(tmp_path: Path) -> None:

@@ -5,6 +5,6 @@ generator, dbt sources and staging models, the docs) reads it through
 :func:`load_contract`.
 """
 
-from pipelines.contract.model import Column, Contract, Table, load_contract
+from pipelines.contract.model import Column, Contract, Table, load_contract, match_key
 
-__all__ = ["Column", "Contract", "Table", "load_contract"]
+__all__ = ["Column", "Contract", "Table", "load_contract", "match_key"]

@@ -16,7 +16,8 @@ YAML_HEADER = "# generated from pipelines/contract/raw_contract.yml by pipelines
 
 # Tables that MHSDS sends again every month while a record is active: staging
 # keeps the latest version of each record. Other monthly files (ledger,
-# workforce, PLICS) are facts of their month: staging keeps each month.
+# workforce, PLICS) and MHSDS tables marked per_month in the contract (MHS903's
+# bed days of the month) are facts of their month: staging keeps each month.
 SNAPSHOT_FAMILIES = {"mhsds", "oap"}
 
 META = [
@@ -42,7 +43,11 @@ def model_name(table: Table) -> str:
 
 
 def is_snapshot(table: Table) -> bool:
-    return table.family in SNAPSHOT_FAMILIES and table.name != "mhs000_header"
+    return (
+        table.family in SNAPSHOT_FAMILIES
+        and table.name != "mhs000_header"
+        and not table.per_month
+    )
 
 
 def partition_columns(table: Table) -> list[str]:

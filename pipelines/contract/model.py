@@ -12,6 +12,9 @@ CONTRACT_PATH = Path(__file__).with_name("raw_contract.yml")
 COLUMN_TYPES = {"string", "code", "date", "timestamp", "integer", "decimal"}
 FAMILIES = {"mhsds", "costing", "finance", "workforce", "oap", "reference"}
 PII_KINDS = {"nhs_number", "local_patient_id", "birth_date"}
+# How a code column compares a value with its code list. casefold_space: ignoring case
+# and runs of spaces (national names typed or exported differently by each system).
+MATCH_MODES = {"casefold_space"}
 
 # Folder of each family under the raw drop folder, and its file name pattern.
 FAMILY_FOLDERS = {
@@ -38,6 +41,18 @@ class Column:
     max: Any = None
     pii: str | None = None
     future_ok: bool = False
+    match: str | None = None
+
+
+def match_key(value: str, match: str | None) -> str:
+    """The form in which ``value`` is compared with a code list under ``match``.
+
+    Python twin of the SQL in pipelines/ingest/validate.py (tests and the synthetic
+    generator use it); the ingest's SQL decides what loads.
+    """
+    if match == "casefold_space":
+        return " ".join(value.split()).lower()  # split() also breaks on no-break spaces
+    return value.strip()
 
 
 @dataclass(frozen=True)
@@ -56,6 +71,11 @@ class Table:
     key: tuple[str, ...]
     columns: tuple[Column, ...]
     row_rules: tuple[RowRule, ...] = ()
+    # an MHSDS submission may leave the table out (no 'missing' table is recorded)
+    optional: bool = False
+    # records describe the reporting month itself: staging keeps every month, not the
+    # latest version of each record
+    per_month: bool = False
 
     @property
     def file_stem(self) -> str:
@@ -115,6 +135,16 @@ def _parse(raw: dict[str, Any]) -> Contract:
             pii = c.get("pii")
             if pii is not None and pii not in PII_KINDS:
                 raise ValueError(f"{t['name']}.{c['source']}: unknown pii kind {pii}")
+            match = c.get("match")
+            if match is not None and (match not in MATCH_MODES or domain_name is None):
+                raise ValueError(
+                    f"{t['name']}.{c['source']}: match {match!r} needs a domain and one of "
+                    f"{sorted(MATCH_MODES)}"
+                )
+            if match is not None:
+                keys = [match_key(v, match) for v in code_lists[domain_name]]
+                if len(set(keys)) != len(keys):
+                    raise ValueError(f"code list {domain_name}: two codes match alike")
             cols.append(
                 Column(
                     source=c["source"],
@@ -129,6 +159,7 @@ def _parse(raw: dict[str, Any]) -> Contract:
                     max=c.get("max"),
                     pii=pii,
                     future_ok=bool(c.get("future_ok", False)),
+                    match=match,
                 )
             )
         if t["family"] not in FAMILIES:
@@ -149,6 +180,8 @@ def _parse(raw: dict[str, Any]) -> Contract:
                     RowRule(field=r["field"], check=r["check"], reason=r["reason"])
                     for r in t.get("row_rules", [])
                 ),
+                optional=bool(t.get("optional", False)),
+                per_month=bool(t.get("per_month", False)),
             )
         )
     return Contract(version=int(raw["version"]), tables=tuple(tables), code_lists=code_lists)

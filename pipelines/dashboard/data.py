@@ -38,6 +38,8 @@ class PublishedData:
     publish_log: dict[str, Any]
     suppressed_counts: dict[str, int]  # metric_id -> suppressed metric_values rows
     notes: list[str] = field(default_factory=list)
+    # ward rows of bed_capacity: the basis of each ward-month's available bed days
+    bed_capacity: pd.DataFrame | None = None
 
     @property
     def publication_mode(self) -> str:
@@ -157,6 +159,8 @@ def _load(con: duckdb.DuckDBPyConnection, database: Path) -> PublishedData:
         costs = _dates(_df(con, f"select distinct {', '.join(_q(c) for c in cols)} from costs "
                                 "where cost_method is not null"), "period_start")
 
+    bed_capacity = _load_bed_capacity(con, tables)
+
     log_rows = con.execute("select * from publish_log").df() if "publish_log" in tables else None
     publish_log: dict[str, Any] = {}
     if log_rows is not None and len(log_rows):
@@ -168,8 +172,23 @@ def _load(con: duckdb.DuckDBPyConnection, database: Path) -> PublishedData:
     return PublishedData(
         database=database, tables=tables, catalogue=catalogue, values=values, spc=spc,
         funnel=funnel, dq=dq, costs=costs, publish_log=publish_log,
-        suppressed_counts=suppressed_counts, notes=notes,
+        suppressed_counts=suppressed_counts, notes=notes, bed_capacity=bed_capacity,
     )
+
+
+def _load_bed_capacity(con: duckdb.DuckDBPyConnection, tables: set[str]) -> pd.DataFrame | None:
+    """Ward rows of ``bed_capacity`` (provider_code, unit_code, locality, period_start,
+    capacity_basis): whether each ward-month's available bed days came from MHS903 or from
+    commissioned beds. None when the table or those columns are not published."""
+    if "bed_capacity" not in tables:
+        return None
+    cols = set(_columns(con, "bed_capacity"))
+    if not {"provider_code", "level", "unit_code", "period_start", "capacity_basis"} <= cols:
+        return None
+    keep = [c for c in ("provider_code", "unit_code", "locality", "period_start",
+                        "capacity_basis") if c in cols]
+    return _dates(_df(con, f"select {', '.join(_q(c) for c in keep)} from bed_capacity "
+                           "where level = 'ward'"), "period_start")
 
 
 def _load_dq(con: duckdb.DuckDBPyConnection,

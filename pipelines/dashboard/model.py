@@ -12,6 +12,9 @@ from pipelines.dashboard.data import DEFAULT_BED_TYPE, DOMAIN_ORDER, PublishedDa
 from pipelines.dashboard.fmt import is_missing
 from pipelines.dashboard.icons import Icon, choose_assurance_icon, choose_variation_icon
 
+# Source table whose AvailBedDays/ClosedBedDays a metric rests on (bed_capacity says where).
+CAPACITY_SOURCE = "MHS903WardDetails"
+
 
 @dataclass(frozen=True)
 class Unit:
@@ -313,6 +316,35 @@ class Model:
 
     def cost_applies(self, metric: Metric) -> bool:
         return metric.domain == "cost" or (metric.unit or "").lower() == "gbp"
+
+    # ---- bed capacity -------------------------------------------------------------------
+    def capacity_applies(self, metric: Metric) -> bool:
+        """Metrics resting on available or closed bed days: the catalogue names
+        MHS903WardDetails among their sources."""
+        return CAPACITY_SOURCE in str(metric.info.get("source_tables") or "")
+
+    @property
+    def capacity_available(self) -> bool:
+        return self.data.bed_capacity is not None
+
+    def capacity_counts(self, provider: Provider, unit: Unit | None = None,
+                        month: pd.Timestamp | None = None) -> tuple[int, int] | None:
+        """(ward-months whose available bed days came from MHS903, ward-months) of the
+        provider, or of one of its localities, in ``month`` (every month if None); None when
+        the basis is not published or there are no such wards."""
+        cap = self.data.bed_capacity
+        if cap is None or not len(cap):
+            return None
+        rows = cap[cap["provider_code"].astype(str) == provider.code]
+        if unit is not None and unit.level == "locality":
+            if "locality" not in rows:
+                return None
+            rows = rows[rows["locality"].astype(str) == unit.code]
+        if month is not None:
+            rows = rows[rows["period_start"] == month]
+        if not len(rows):
+            return None
+        return int((rows["capacity_basis"].astype(str) == "mhs903").sum()), len(rows)
 
     def cost_methods(self, provider: Provider, unit: Unit | None = None) -> list[str]:
         """Cost methods ('plics', 'ledger') in the provider's latest month with cost data."""

@@ -262,6 +262,7 @@ def _caveats(model: Model, m: Metric, site: Site) -> str:
                 text = " and ".join(COST_METHODS.get(x, x) for x in methods)
                 items.append(f'<li data-provider="{_e(p.code)}">{_e(p.label)}: costs from '
                              f'<strong>{_e(text)}</strong>.</li>')
+    items += _capacity_caveats(model, m)
     if model.data.spc is None:
         items.append("<li>No SPC table was published: the charts are run charts with the "
                      "mean only (no process limits, no icons).</li>")
@@ -269,6 +270,38 @@ def _caveats(model: Model, m: Metric, site: Site) -> str:
         items.append("<li>No funnel table was published: funnel plots are omitted.</li>")
     return ('<section class="panel caveats"><h2>Data quality and caveats</h2><ul>'
             + "".join(items) + "</ul></section>")
+
+
+def basis_text(n_mhs903: int, n_all: int, noun: str) -> str:
+    """Where the available bed days of ``n_all`` wards or ward-months came from."""
+    if n_mhs903 == n_all:
+        return f"from MHS903 (AvailBedDays) for all {noun} ({n_all:,})"
+    if n_mhs903 == 0:
+        return f"from commissioned beds for all {noun} ({n_all:,}): no MHS903 submitted"
+    return (f"from MHS903 (AvailBedDays) for {n_mhs903:,} of {n_all:,} {noun}; "
+            "commissioned beds otherwise")
+
+
+def _capacity_caveats(model: Model, m: Metric) -> list[str]:
+    """For metrics on available or closed bed days: each provider's capacity basis."""
+    if not model.capacity_applies(m):
+        return []
+    if not model.capacity_available:
+        return ["<li>The basis of the available bed days (MHS903 or commissioned beds) is "
+                "not published.</li>"]
+    items = []
+    for p in model.providers:
+        overall = model.capacity_counts(p)
+        if overall is None:
+            continue
+        text = f"{p.label}: available bed days {basis_text(*overall, 'ward-months')}."
+        latest = model.capacity_counts(p, month=p.latest_month)
+        if latest is not None:
+            text += f" {month_label(p.latest_month)}: {basis_text(*latest, 'wards')}."
+        items.append(f'<li data-provider="{_e(p.code)}" data-basis="capacity">{_e(text)}</li>')
+    items.append("<li>Closed bed days are known only where MHS903 was submitted; the "
+                 "commissioned beds come from the reference file wards.csv.</li>")
+    return items
 
 
 RUN_KEY = (
@@ -332,6 +365,11 @@ def _spc_figure(model: Model, m: Metric, p: Provider, u: Unit) -> str:
         if methods:
             notes.append("Cost method: " + " and ".join(COST_METHODS.get(x, x) for x in methods)
                          + ".")
+    if model.capacity_applies(m):
+        counts = model.capacity_counts(p, u, p.latest_month)
+        if counts is not None:
+            notes.append(f"Available bed days, {month_label(p.latest_month)}: "
+                         f"{basis_text(*counts, 'wards')}.")
     attr = f' data-locality="{_e(u.code)}"' if u.level == "locality" else ""
     return (f'<figure class="chart-card" data-provider="{_e(p.code)}"{attr}>'
             f'<figcaption><span class="unit-name">{_e(u.name)}'

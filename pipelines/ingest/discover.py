@@ -7,10 +7,50 @@ from pathlib import Path
 
 from pipelines.contract import Contract, Table
 
-SUPPORTED_SUFFIXES = {".csv", ".parquet"}
+# Data file types, by how the name ends (wards.csv.gz is gzip-compressed CSV: DuckDB reads it
+# as it is). Longest first, so that .csv.gz wins over a bare .gz.
+DATA_SUFFIXES = (".csv.gz", ".csv", ".parquet", ".xlsx")
+SUPPORTED_SUFFIXES = set(DATA_SUFFIXES)
+# What to do with the file types a trust is most likely to drop by mistake
+SUFFIX_ADVICE = {
+    ".xls": "save as .xlsx or .csv",
+    ".xlsm": "save as .xlsx (without macros) or .csv",
+    ".xlsb": "save as .xlsx or .csv",
+    ".ods": "save as .xlsx or .csv",
+    ".tsv": "save as comma-separated .csv",
+    ".txt": "not a data file; a CSV extract must end .csv",
+    ".gz": "only gzip-compressed CSV is read: name it <table>.csv.gz",
+    ".zip": "unzip it: the drop folder takes .csv, .csv.gz, .parquet and .xlsx files",
+}
 MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
 # Marker written by the synthetic generator: demo data may use the demo key.
 SYNTHETIC_MARKER = ".mhp-synthetic"
+# The lock file Excel writes next to a workbook while it is open (~$wards.xlsx): never data
+EXCEL_LOCK_PREFIX = "~$"
+
+
+def data_suffix(path: Path) -> str | None:
+    """The data file type of ``path`` (``.csv.gz``, ``.csv``, ...), or None if it is none."""
+    name = path.name.lower()
+    return next((s for s in DATA_SUFFIXES if name.endswith(s)), None)
+
+
+def data_stem(path: Path) -> str:
+    """The file name without its data suffix: the table it holds (wards.csv.gz -> wards)."""
+    suffix = data_suffix(path)
+    return path.name[: -len(suffix)] if suffix else path.stem
+
+
+def unsupported_reason(path: Path) -> str:
+    """Why a file of the drop folder is not read, and what to do about it."""
+    suffix = path.suffix.lower()
+    if not suffix:
+        return "unsupported type (no file extension): the drop folder takes .csv, .csv.gz, " \
+            ".parquet and .xlsx files"
+    advice = SUFFIX_ADVICE.get(
+        suffix, "the drop folder takes .csv, .csv.gz, .parquet and .xlsx files"
+    )
+    return f"unsupported type {suffix}: {advice}"
 
 
 @dataclass(frozen=True)
@@ -22,6 +62,9 @@ class DiscoveredFile:
     period_start: date | None
     table: Table | None
     problem: str | None = None
+    # set for a file that is not a data file (.xls, .txt, ...): listed as ignored with this
+    # reason, never read, never fails the run
+    unsupported: str | None = None
 
     @property
     def slot(self) -> tuple[str, str, str]:
@@ -50,16 +93,28 @@ def discover(raw_dir: Path, contract: Contract) -> list[DiscoveredFile]:
         rel = path.relative_to(raw_dir)
         if any(part.startswith(".") for part in rel.parts):
             continue  # hidden files and markers
-        if path.suffix.lower() not in SUPPORTED_SUFFIXES:
-            continue
+        if path.name.startswith(EXCEL_LOCK_PREFIX):
+            continue  # Excel's lock file of an open workbook
+        relpath = rel.as_posix()
         parts = rel.parts
         family = parts[0]
-        stem = path.stem
-        relpath = rel.as_posix()
+        if data_suffix(path) is None:
+            # listed, never silently skipped: a .xls of the ward list is a file the trust
+            # meant us to read
+            found.append(DiscoveredFile(path, relpath, family, None, None, None,
+                                        unsupported=unsupported_reason(path)))
+            continue
+        stem = data_stem(path)
         if family == "reference":
-            table = contract.by_file_stem("reference", stem) if len(parts) == 2 else None
-            problem = None if table else f"{relpath}: not a reference file of the contract"
-            found.append(DiscoveredFile(path, relpath, family, None, None, table, problem))
+            # reference/<file> (OrgIDProv in the file, or the drop folder's one provider:
+            # pipelines/ingest/reference.py) or reference/<OrgIDProv>/<file>
+            table = contract.by_file_stem("reference", stem) if len(parts) in (2, 3) else None
+            provider = parts[1] if len(parts) == 3 else None
+            problem = None if table else (
+                f"{relpath}: not a reference file of the contract (reference/<file> or "
+                "reference/<OrgIDProv>/<file>)"
+            )
+            found.append(DiscoveredFile(path, relpath, family, provider, None, table, problem))
             continue
         if family not in {"mhsds", "costing", "finance", "workforce", "oap"}:
             found.append(

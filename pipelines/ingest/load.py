@@ -3,7 +3,8 @@
 Rules (docs/ingestion.md explains them):
 - A file whose content (hash) was seen before at the same path is a no-op.
 - A file replaces the earlier file of its slot (table, provider, month)
-  in one transaction; a reference file replaces the whole table.
+  in one transaction; a reference file replaces the rows of its provider, or a shared
+  one (with OrgIDProv) the rows of shared files (pipelines/ingest/reference.py).
 - MHSDS submissions are ordered by MHS000Header.DateTimeDatSetCreate: an
   older delivery than the one loaded is rejected as stale; a newer one
   replaces every table it contains for that provider and month.
@@ -25,8 +26,8 @@ import pandas as pd
 
 from pipelines.config import Settings
 from pipelines.contract import Contract, Table, load_contract
-from pipelines.ingest import reader, validate
-from pipelines.ingest.discover import DiscoveredFile, discover, is_synthetic
+from pipelines.ingest import dates, reader, reference, validate
+from pipelines.ingest.discover import DiscoveredFile, data_suffix, discover, is_synthetic
 from pipelines.ingest.pseudonymise import nhs_number_valid, pseudonym, resolve_key
 from pipelines.ingest.testhooks import pause_point
 from pipelines.ingest.warehouse import (
@@ -47,7 +48,9 @@ log = logging.getLogger(__name__)
 class FileOutcome:
     relpath: str
     table: str | None
-    status: str  # loaded | unchanged | rejected | stale | ignored | missing
+    # loaded | unchanged | rejected | stale | ignored | missing | skipped (not a data file:
+    # listed with its reason, never read, never a failure)
+    status: str
     rows_in: int = 0
     rows_loaded: int = 0
     rows_quarantined: int = 0
@@ -80,6 +83,11 @@ class IngestReport:
         """Tables absent from a submission: a warning, never a failure."""
         return [o for o in self.outcomes if o.status == "missing"]
 
+    @property
+    def skipped(self) -> list[FileOutcome]:
+        """Files that are not data files (.xls, .txt, ...): listed, never read."""
+        return [o for o in self.outcomes if o.status == "skipped"]
+
     def rows_by_table(self) -> dict[str, int]:
         out: dict[str, int] = defaultdict(int)
         for o in self.outcomes:
@@ -92,6 +100,7 @@ class IngestReport:
         text = (
             f"ingest {self.run_id}: {files} files, {self.count('loaded')} loaded, "
             f"{self.count('unchanged')} unchanged, {len(self.problems)} rejected, "
+            f"{len(self.skipped)} ignored (not data files), "
             f"{len(self.missing)} table(s) missing from submissions; "
             f"{self.rows_loaded} rows loaded, {self.rows_quarantined} quarantined"
         )
@@ -99,6 +108,8 @@ class IngestReport:
             text += f"\n  REJECTED {p.relpath}: {p.message}"
         for m in self.missing:
             text += f"\n  MISSING {m.message}"
+        for k in self.skipped:
+            text += f"\n  IGNORED {k.relpath}: {k.message}"
         return text
 
 
@@ -135,6 +146,13 @@ class Ingestor:
         # provider only (the same people recur in every month and table of a provider).
         self._pseudonym_cache: dict[str, dict[str, tuple[str, bool]]] = {}
         self._cache_provider: str | None = None
+        # reference table -> provider -> that provider's own reference file in the drop
+        # folder: a shared file's rows for it are quarantined (pipelines/ingest/reference.py)
+        self.reference_owners: dict[str, dict[str, str]] = {}
+
+    def date_format(self, family: str) -> str:
+        """The family's MHP_DATE_FORMAT_<FAMILY> setting (iso without settings)."""
+        return self.settings.date_format(family) if self.settings is not None else dates.ISO
 
     # -------------------------------------------------------------- manifest
     def _next_file_id(self) -> int:
@@ -254,7 +272,7 @@ class Ingestor:
                             f.relpath, changed, attempt, self.CHANGE_ATTEMPTS)
                 time.sleep(self.CHANGE_RETRY_DELAY_S)
             try:
-                facts = reader.file_facts(f.path, check_utf8=f.path.suffix.lower() == ".csv")
+                facts = reader.file_facts(f.path, check_utf8=reader.is_csv(f.path))
             except reader.FileRejected as exc:
                 return self._reject_unreadable(f, str(exc))
             except FileNotFoundError:
@@ -352,11 +370,10 @@ class Ingestor:
         ingest report and in the run log. If the table arrives later, its loaded row
         (same path) follows the missing one.
         """
-        relpath = str(
-            PurePosixPath(header.relpath).with_name(table.file_stem + header.path.suffix)
-        )
+        suffix = data_suffix(header.path) or header.path.suffix  # .csv.gz, not .gz
+        relpath = str(PurePosixPath(header.relpath).with_name(table.file_stem + suffix))
         f = DiscoveredFile(
-            header.path.with_name(table.file_stem + header.path.suffix),
+            header.path.with_name(table.file_stem + suffix),
             relpath,
             header.family,
             header.provider,
@@ -444,11 +461,24 @@ class Ingestor:
         self, f: DiscoveredFile, table: Table, facts: reader.FileFacts, created: datetime | None
     ) -> FileOutcome:
         con = self.con
-        read = reader.read_into(con, f.path, table)
+        if reference.scoped(f):
+            # a provider's reference file: OrgIDProv may be left out, the provider is known
+            read = reader.read_into(con, f.path, reference.read_table(table), target="_ref")
+            run(con, "create or replace temp view _in as "
+                     + reference.with_provider_sql(table, f.provider or "", "_ref"))
+        else:
+            read = reader.read_into(con, f.path, table)
+        formats = dates.judge(con, table, f.family, self.date_format(f.family))
         period_end = _month_end(f.period_start) if f.period_start else None
         validate.create_failures(
-            con, table, period_end, f.provider if f.family == "mhsds" else None
+            con, table, period_end,
+            f.provider if f.family == "mhsds" or reference.scoped(f) else None,
+            formats=formats,
         )
+        shadowed = (reference.shadowed_sql(self.reference_owners.get(table.name, {}))
+                    if f.family == "reference" and f.provider is None else None)
+        if shadowed:
+            run(con, "insert into _fail " + shadowed)
         if validate.has_duplicate_keys(con, table):
             run(con, "insert into _fail " + validate.duplicate_sql(table))
         # pseudonyms for identifiers (namespaced by provider for local IDs)
@@ -473,14 +503,15 @@ class Ingestor:
                 )
                 select.append("_pk_nhs.k")
             elif col.pii == "birth_date":
+                typed = validate.typed_expr(col, dates.format_of(formats, col))
                 select.append(
-                    f"date_trunc('month', {validate.typed_expr(col)})::date".replace(
+                    f"date_trunc('month', {typed})::date".replace(
                         validate.ident(col.source), "i." + validate.ident(col.source)
                     )
                 )
             else:
                 select.append(
-                    validate.typed_expr(col).replace(
+                    validate.typed_expr(col, dates.format_of(formats, col)).replace(
                         validate.ident(col.source), "i." + validate.ident(col.source)
                     )
                 )
@@ -499,7 +530,7 @@ class Ingestor:
         names = ", ".join(validate.ident(n) for n, _ in raw_columns(table))
         current = self._current_file(f)
         if table.family == "reference":
-            run(con, f"delete from raw.{table.name}")
+            run(con, reference.replace_sql(table, f.provider))
         else:
             run(
                 con,
@@ -645,7 +676,8 @@ class Ingestor:
         con = self.con
         reject_lines = {line for line, _, _ in read.parse_rejects}
         starts = (
-            reader.record_lines(f.path, reject_lines) if f.path.suffix.lower() == ".csv" else []
+            reader.record_lines(f.path, reject_lines)
+            if reader.is_csv(f.path) or f.path.suffix.lower() == ".xlsx" else []
         )
         lines = pd.DataFrame(
             {
@@ -679,14 +711,21 @@ class Ingestor:
 
 # ------------------------------------------------------------------ submissions
 def _read_header(
-    con: duckdb.DuckDBPyConnection, f: DiscoveredFile, table: Table
+    con: duckdb.DuckDBPyConnection, f: DiscoveredFile, table: Table, date_format: str = dates.ISO
 ) -> tuple[datetime, str | None]:
     """Validate MHS000Header against its folder; return DateTimeDatSetCreate."""
-    reader.file_facts(f.path, check_utf8=f.path.suffix.lower() == ".csv")
+    reader.file_facts(f.path, check_utf8=reader.is_csv(f.path))
     reader.read_into(con, f.path, table, target="_hdr")
+    formats = dates.judge(con, table, f.family, date_format, source="_hdr")
+
+    def typed(name: str) -> str:  # the header's dates as the file writes them
+        col = table.column(name)
+        return dates.parse_sql(f"nullif(trim({validate.ident(name)}), '')", col.type,
+                               dates.format_of(formats, col))
+
     rows = con.execute(
-        'select trim("OrgIDProv"), try_cast(trim("ReportingPeriodStartDate") as date), '
-        "try_cast(replace(trim(\"DateTimeDatSetCreate\"), 'T', ' ') as timestamp) from _hdr"
+        f'select trim("OrgIDProv"), {typed("ReportingPeriodStartDate")}, '
+        f"{typed('DateTimeDatSetCreate')} from _hdr"
     ).fetchall()
     if len(rows) != 1:
         raise reader.FileRejected(f"MHS000Header must have exactly one row, found {len(rows)}")
@@ -700,9 +739,7 @@ def _read_header(
             f"ReportingPeriodStartDate {start} in MHS000Header does not match the month folder "
             f"{f.period_start:%Y-%m}"
         )
-    end = con.execute(
-        "select try_cast(trim(\"ReportingPeriodEndDate\") as date) from _hdr"
-    ).fetchall()[0][0]
+    end = con.execute(f"select {typed('ReportingPeriodEndDate')} from _hdr").fetchall()[0][0]
     if end != _month_end(f.period_start):
         raise reader.FileRejected(
             f"ReportingPeriodEndDate {end} in MHS000Header does not match the month folder "
@@ -739,9 +776,6 @@ def ingest(
     started = datetime.now()
     con = connect(settings.warehouse, wait_s=LOCK_WAIT_S if lock_wait_s is None else lock_wait_s)
     try:
-        # discover only once we hold the warehouse: a run that waited sees the files as
-        # they are now
-        files = discover(settings.raw_dir, contract)
         # One checkpoint at the end instead of one every 16 MB of WAL: the automatic
         # checkpoints inside per-file commits were the largest single cost of a full load
         # (bench/README.md). A crash before the end replays the WAL on the next open.
@@ -749,30 +783,9 @@ def ingest(
         run(con, "set memory_limit = ?", [settings.duckdb_memory_limit])
         ensure_schema(con, contract)
         ing = Ingestor(con, contract, key, run_id, settings)
-        files, doubled = _split_doubled_slots(files)
-        for f, others in doubled:
-            names = ", ".join(o.path.name for o in others)
-            report.outcomes.append(ing._reject_unreadable(
-                f, f"{len(others)} files for {f.table.source_table if f.table else '?'} in "
-                f"{PurePosixPath(f.relpath).parent}/ ({names}): it is not clear which one "
-                "to load; remove all but one", keep_loaded=False))
-        groups: dict[tuple[str, str | None, date | None], list[DiscoveredFile]] = defaultdict(list)
-        for f in files:
-            groups[(f.family, f.provider, f.period_start)].append(f)
-        refused = {(f.family, f.provider, f.period_start, f.table.name)
-                   for f, _ in doubled if f.table is not None}
-        progress = _Progress()
-        for (family, provider, period), members in sorted(
-            groups.items(), key=lambda kv: (kv[0][0], kv[0][1] or "", kv[0][2] or date.min)
-        ):
-            if family == "mhsds" and provider and period:
-                also = {r[3] for r in refused if r[:3] == (family, provider, period)}
-                outcomes = _ingest_submission(ing, contract, members, also)
-            else:
-                outcomes = [ing.ingest_file(f) for f in members]
-            report.outcomes += outcomes
-            progress.add(family, provider, period, outcomes)
-        progress.flush()
+        # discover only once we hold the warehouse: a run that waited sees the files as
+        # they are now
+        ingest_folder(ing, settings.raw_dir, report)
         ing.flush_touches()
         run(
             con,
@@ -796,6 +809,43 @@ def ingest(
     # here as well, every run printed it twice
     log.debug("%s", report.summary())
     return report
+
+
+def ingest_folder(ing: Ingestor, raw_dir: Path, report: IngestReport) -> None:
+    """Every file of the drop folder through ``ing``, outcomes into ``report``: the ingest
+    itself, and ``make check-raw`` on an in-memory warehouse (pipelines/ingest/check.py)."""
+    contract = ing.contract
+    files = discover(raw_dir, contract)
+    for f in files:
+        if f.unsupported:
+            log.warning("%s: ignored, %s", f.relpath, f.unsupported)
+            report.outcomes.append(FileOutcome(f.relpath, None, "skipped", message=f.unsupported))
+    files = reference.assign_providers([f for f in files if not f.unsupported])
+    ing.reference_owners = reference.own_files(files)
+    files, doubled = _split_doubled_slots(files)
+    for f, others in doubled:
+        names = ", ".join(o.path.name for o in others)
+        report.outcomes.append(ing._reject_unreadable(
+            f, f"{len(others)} files for {f.table.source_table if f.table else '?'} in "
+            f"{PurePosixPath(f.relpath).parent}/ ({names}): it is not clear which one "
+            "to load; remove all but one", keep_loaded=False))
+    groups: dict[tuple[str, str | None, date | None], list[DiscoveredFile]] = defaultdict(list)
+    for f in files:
+        groups[(f.family, f.provider, f.period_start)].append(f)
+    refused = {(f.family, f.provider, f.period_start, f.table.name)
+               for f, _ in doubled if f.table is not None}
+    progress = _Progress()
+    for (family, provider, period), members in sorted(
+        groups.items(), key=lambda kv: (kv[0][0], kv[0][1] or "", kv[0][2] or date.min)
+    ):
+        if family == "mhsds" and provider and period:
+            also = {r[3] for r in refused if r[:3] == (family, provider, period)}
+            outcomes = _ingest_submission(ing, contract, members, also)
+        else:
+            outcomes = [ing.ingest_file(f) for f in members]
+        report.outcomes += outcomes
+        progress.add(family, provider, period, outcomes)
+    progress.flush()
 
 
 class _Progress:
@@ -880,7 +930,7 @@ def _ingest_submission(
         msg = "submission has no MHS000Header file, so its delivery date cannot be judged"
         return [ing._reject_unreadable(m, f"{m.relpath}: {msg}") for m in members]
     try:
-        created, _ = _read_header(ing.con, header, header_table)
+        created, _ = _read_header(ing.con, header, header_table, ing.date_format("mhsds"))
     except reader.FileRejected as exc:
         out = [ing._reject_unreadable(header, f"{header.relpath}: {exc}")]
         msg = f"submission rejected because its MHS000Header is invalid ({exc})"
@@ -901,7 +951,10 @@ def _ingest_submission(
     for m in others:
         outcomes.append(ing.ingest_file(m, created=created, force_replace=refresh))
     present = {m.table.name for m in members if m.table is not None} | (refused_tables or set())
-    missing = [t for t in contract.by_family("mhsds") if t.name not in present]
+    # an optional table (MHS903WardDetails) may be left out: not recorded as missing
+    missing = [
+        t for t in contract.by_family("mhsds") if t.name not in present and not t.optional
+    ]
     if missing:
         log.warning(
             "%s/%s: tables missing from the submission: %s",

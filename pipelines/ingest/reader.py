@@ -9,16 +9,22 @@ line number, so they can be quarantined.
 
 import codecs
 import csv
+import gzip
 import hashlib
 import io
 import os
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 import duckdb
+import pandas as pd
 
 from pipelines.contract import Table
-from pipelines.ingest.warehouse import run
+from pipelines.ingest import xlsx
+from pipelines.ingest.discover import data_stem, data_suffix
+from pipelines.ingest.warehouse import register_frame, run
 
 CHUNK = 1 << 20
 
@@ -45,8 +51,55 @@ class ReadResult:
     parse_rejects: list[tuple[int, str | None, str]] = field(default_factory=list)
 
 
+def is_csv(path: Path) -> bool:
+    """CSV, plain or gzip-compressed (``.csv.gz``)."""
+    return data_suffix(path) in {".csv", ".csv.gz"}
+
+
+def _is_gzip(path: Path) -> bool:
+    return data_suffix(path) == ".csv.gz"
+
+
+def _open_text(path: Path) -> IO[str]:
+    """A CSV file as text, decompressing ``.csv.gz`` on the fly."""
+    if _is_gzip(path):
+        return gzip.open(path, "rt", encoding="utf-8-sig", newline="")
+    return open(path, encoding="utf-8-sig", newline="")
+
+
+def _gzip_lines(path: Path) -> int:
+    """Lines of a ``.csv.gz`` file once decompressed, with the strict UTF-8 check of CSV."""
+    decoder = codecs.getincrementaldecoder("utf-8")("strict")
+    lines = 0
+    last = b""
+    try:
+        with gzip.open(path, "rb") as fh:
+            while chunk := fh.read(CHUNK):
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError as exc:
+                    bad_line = lines + chunk[: exc.start].count(b"\n") + 1
+                    raise FileRejected(
+                        f"not UTF-8 encoded: invalid byte 0x{chunk[exc.start]:02x} on line "
+                        f"{bad_line} (save the extract as UTF-8)"
+                    ) from None
+                lines += chunk.count(b"\n")
+                last = chunk
+            decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        raise FileRejected("not UTF-8 encoded: truncated multi-byte character at end") from None
+    except (OSError, EOFError, zlib.error) as exc:
+        raise FileRejected(f"not a readable gzip file ({exc})") from None
+    return lines + (1 if last and not last.endswith(b"\n") else 0)
+
+
 def file_facts(path: Path, check_utf8: bool) -> FileFacts:
-    """Hash, size and line count in one pass; for CSV also a strict UTF-8 check."""
+    """Hash, size and line count in one pass; for CSV also a strict UTF-8 check (of the
+    decompressed text for ``.csv.gz``; the hash is always of the file's bytes)."""
+    if check_utf8 and _is_gzip(path):
+        facts = file_facts(path, check_utf8=False)
+        facts.lines = _gzip_lines(path)
+        return facts
     digest = hashlib.sha256()
     decoder = codecs.getincrementaldecoder("utf-8")("strict")
     size = 0
@@ -115,8 +168,13 @@ DELIMITER_NAMES = {";": "semicolons", "\t": "tabs", "|": "pipes"}
 
 
 def _csv_header(path: Path) -> list[str]:
-    with open(path, encoding="utf-8-sig", newline="") as fh:
-        first = fh.readline()
+    try:
+        with _open_text(path) as fh:
+            first = fh.readline()
+    except (OSError, EOFError, zlib.error) as exc:  # a damaged .csv.gz
+        raise FileRejected(f"not a readable gzip file ({exc})") from None
+    except UnicodeDecodeError:  # before file_facts' own check (reference.assign_providers)
+        raise FileRejected("not UTF-8 encoded (save the extract as UTF-8)") from None
     if not first.strip():
         raise FileRejected("empty file: no header row")
     header = next(csv.reader(io.StringIO(first)))
@@ -158,11 +216,64 @@ def _match_columns(table: Table, header: list[str]) -> tuple[dict[str, str], lis
     return mapping, extra
 
 
+def header_of(path: Path) -> list[str]:
+    """The column names of a data file, without reading its rows (FileRejected when it
+    cannot be read)."""
+    suffix = data_suffix(path)
+    if suffix == ".xlsx":
+        try:
+            return xlsx.read_sheet(path, data_stem(path), header_only=True).header
+        except xlsx.XlsxError as exc:
+            raise FileRejected(str(exc)) from None
+    if suffix == ".parquet":
+        with duckdb.connect() as con:
+            try:
+                return [r[0] for r in con.execute(
+                    "select column_name from (describe select * from read_parquet(?))",
+                    [str(path)],
+                ).fetchall()]
+            except duckdb.Error as exc:
+                raise FileRejected(f"unreadable Parquet file: {exc}") from None
+    return [h.strip() for h in _csv_header(path)]
+
+
+def _read_xlsx(
+    con: duckdb.DuckDBPyConnection, path: Path, table: Table, target: str
+) -> ReadResult:
+    """An .xlsx sheet into ``target``, as text: the same temp table a CSV file gives."""
+    try:
+        sheet = xlsx.read_sheet(path, data_stem(path))
+    except xlsx.XlsxError as exc:
+        raise FileRejected(str(exc)) from None
+    mapping, extra = _match_columns(table, sheet.header)
+    position = {h.strip(): i for i, h in enumerate(sheet.header)}
+    # positional column names: a header cell may hold anything, quotes included
+    frame = pd.DataFrame(
+        {f"c{i}": pd.Series([r[i] for r in sheet.rows], dtype="object")
+         for i in range(len(sheet.header))}
+    )
+    frame.insert(0, "_rid", pd.Series(range(len(sheet.rows)), dtype="int64"))
+    register_frame(con, f"{target}_df", frame)
+    select = ", ".join(
+        f'cast(c{position[mapping[c.source]]} as varchar) as "{c.source}"'
+        if c.source in mapping
+        else f'cast(null as varchar) as "{c.source}"'
+        for c in table.columns
+    )
+    run(con, f"create or replace temp table {target}_0 as "
+             f"select _rid, {select} from {target}_df")
+    con.unregister(f"{target}_df")
+    run(con, f"create or replace temp view {target} as select * from {target}_0")
+    return ReadResult(mapping, extra, len(sheet.rows))
+
+
 def read_into(
     con: duckdb.DuckDBPyConnection, path: Path, table: Table, target: str = "_in"
 ) -> ReadResult:
     """Load ``path`` as text into temp table ``target`` (one column per contract column)."""
-    suffix = path.suffix.lower()
+    suffix = data_suffix(path)
+    if suffix == ".xlsx":
+        return _read_xlsx(con, path, table, target)
     if suffix == ".parquet":
         try:
             # top-level columns only (parquet_schema also lists the root and nested fields)
@@ -244,8 +355,10 @@ def record_lines(path: Path, skip_lines: set[int]) -> list[int]:
     Only called for files that have quarantined rows, to report true line
     numbers even when quoted fields contain newlines.
     """
+    if data_suffix(path) == ".xlsx":  # the sheet's row numbers (blank rows are left out)
+        return xlsx.read_sheet(path, data_stem(path)).row_numbers
     starts: list[int] = []
-    with open(path, encoding="utf-8-sig", newline="") as fh:
+    with _open_text(path) as fh:
         reader = csv.reader(fh)
         prev_end = 1
         next(reader, None)

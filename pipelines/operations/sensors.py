@@ -55,6 +55,8 @@ def raw_listing(raw_dir: Path) -> Listing:
     """Digest of the sorted (relpath, size, mtime_ns) of every data file ingestion would see."""
     rows: list[tuple[str, int, int]] = []
     for f in discover(raw_dir, load_contract()):
+        if f.unsupported:  # not a data file (.txt, .xls): listed by ingest, worth no run
+            continue
         try:
             st = f.path.stat()
         except FileNotFoundError:  # removed while listing: the next evaluation sees it

@@ -37,6 +37,7 @@ OPTIONAL = [
     Source("costs", "marts", "mart_costs"),
     Source("productivity", "marts", "mart_productivity"),
     Source("crfd_by_reason", "marts", "mart_crfd_reasons"),
+    Source("bed_capacity", "marts", "mart_bed_capacity"),
 ]
 SOURCES = [METRIC_VALUES, CATALOGUE, *OPTIONAL]
 PUBLISH_LOG = "publish_log"

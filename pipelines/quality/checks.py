@@ -903,3 +903,58 @@ def published_change(ctx: CheckContext, spec: ExpectationSpec) -> Frame:
         headline=f"{noun} changed by more than {100 * tol:.0f}% since the last published run",
         noun="metric/provider pair(s)",
     )
+
+
+def _validate_unmapped_codes(spec: ExpectationSpec) -> None:
+    for name in ("table", "code_column", "amount_column", "condition"):
+        if not isinstance(spec.require(name), str):
+            raise SuiteError(f"{spec.id}: {name!r} must be a string")
+    if "." not in str(spec.require("table")):
+        raise SuiteError(f"{spec.id}: 'table' must be schema.name")
+
+
+@check("unmapped_codes", _validate_unmapped_codes)
+def unmapped_codes(ctx: CheckContext, spec: ExpectationSpec) -> Frame:
+    """Codes a mapping leaves unresolved (``condition`` true), each with the money it carries.
+
+    One frame row per provider and unmapped code (rows, amount, first and last month),
+    plus one per provider for all its resolved rows, so Data Docs show what was checked
+    even when nothing is missing. Each unmapped code is one offence: the fix is one row
+    in the mapping file.
+    """
+    schema, _, name = str(spec.require("table")).partition(".")
+    rel = ctx.require(schema, name)
+    code = quote(str(spec.require("code_column")))
+    amount = quote(str(spec.require("amount_column")))
+    unmapped = f"coalesce(({spec.require('condition')}), false)"
+    period = quote(str(spec.param("period_column", "period_start")))
+    df = frame(ctx.con, f"""
+        select provider_code,
+               case when {unmapped} then cast({code} as varchar) end as unmapped_code,
+               count(*) as ledger_rows,
+               count(*) filter (where {unmapped}) as unmapped_rows,
+               coalesce(sum(cast({amount} as double)), 0) as amount_gbp,
+               strftime(min({period}), '%Y-%m') as first_month,
+               strftime(max({period}), '%Y-%m') as last_month
+        from {rel}
+        group by 1, 2
+        order by unmapped_code nulls first, provider_code""")
+    if df.empty:
+        raise CheckSkipped(f"no rows in {schema}.{name}")
+    bad = df["unmapped_rows"] > 0
+    df["violations"] = bad.astype("int64")
+    months = [f if f == last else f"{f} to {last}"
+              for f, last in zip(df["first_month"], df["last_month"], strict=True)]
+    df["example"] = [f"{p} {c}: GBP {a:,.2f} in {n} row(s), {m}" if b else ""
+                     for p, c, a, n, m, b in zip(df["provider_code"], df["unmapped_code"],
+                                                 df["amount_gbp"], df["unmapped_rows"], months,
+                                                 bad, strict=True)]
+    df["rank"] = df["amount_gbp"].abs().where(bad, 0.0).astype("float64")
+    total = df.loc[bad, "amount_gbp"].sum()
+    return Frame(
+        df,
+        [Probe("ExpectColumnValuesToBeBetween",
+               {"column": "unmapped_rows", "min_value": 0, "max_value": 0})],
+        headline=f"{spec.param('label', 'codes')} not mapped (GBP {total:,.2f} in all)",
+        noun="unmapped code(s)",
+    )

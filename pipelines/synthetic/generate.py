@@ -22,7 +22,7 @@ from pipelines.synthetic.faults import (
     faults_at,
     reserved_months,
 )
-from pipelines.synthetic.finance import Finance, build_finance
+from pipelines.synthetic.finance import Finance, build_finance, subjective_map
 from pipelines.synthetic.frames import world_frames
 from pipelines.synthetic.links import link_providers
 from pipelines.synthetic.nhs_number import NhsNumberRegistry
@@ -31,10 +31,20 @@ from pipelines.synthetic.rand import Stream, stream
 from pipelines.synthetic.reference import build_reference, reference_frames
 from pipelines.synthetic.refresh import degrade, refreshed_months
 from pipelines.synthetic.snapshot import MACROS, mhsds_queries, oap_log_query, plics_query
+from pipelines.synthetic.ward_details import TABLE as WARD_DETAILS
+from pipelines.synthetic.ward_details import sends_ward_details, ward_details_frame
 from pipelines.synthetic.world import ProviderWorld, build_inpatient_world
 from pipelines.synthetic.writer import Writer
 
 MHSDS_ORDER = tuple(t.source_table for t in load_contract().by_family("mhsds"))
+
+
+def mhsds_tables(provider: int, n_providers: int) -> tuple[str, ...]:
+    """The MHSDS tables of a provider's submissions: MHS903WardDetails is optional and one
+    provider leaves it out (pipelines/synthetic/ward_details.py)."""
+    if sends_ward_details(provider, n_providers):
+        return MHSDS_ORDER
+    return tuple(t for t in MHSDS_ORDER if t != WARD_DETAILS)
 
 
 def generate(config: GeneratorConfig) -> GenerationSummary:
@@ -69,7 +79,9 @@ def generate(config: GeneratorConfig) -> GenerationSummary:
             marker.write_text("synthetic data from pipelines.synthetic\n", encoding="utf-8")
             (summary.files if folder == out else summary.refresh_files).append(marker)
 
-    for name, df in reference_frames(refs, horizon).items():
+    reference = reference_frames(refs, horizon)
+    reference["subjective_map"] = subjective_map([ref.code for ref in refs])
+    for name, df in reference.items():
         path = out / "reference" / f"{name}{writer.suffix}"
         summary.add(name, path, writer.frame(df, path))
 
@@ -90,6 +102,8 @@ def generate(config: GeneratorConfig) -> GenerationSummary:
         for name, df in frames.items():
             con.register(name, df)
         con.register("pools", finance.pools)
+        con.register("ward_details", ward_details_frame(
+            stream(config.seed, Stream.WARD_DETAILS, p), world.ref, horizon, config.providers))
         header_rng = stream(config.seed, Stream.HEADER, p)
         created = _creation_times(header_rng, horizon)
         for m in range(horizon.n_months):
@@ -105,7 +119,7 @@ def generate(config: GeneratorConfig) -> GenerationSummary:
                 (p, m) in refreshed_set,
                 refresh_out,
             )
-        for name in [*frames, "pools"]:
+        for name in [*frames, "pools", "ward_details"]:
             con.unregister(name)
         worlds[p] = None  # type: ignore[call-overload]
     con.close()
@@ -182,6 +196,7 @@ def _write_month(
     faults = faults_at(tuple(config.faults), p, m, h.n_months)
     has_plics = p < config.plics_providers
     queries = mhsds_queries(code, ms, me)
+    order = mhsds_tables(p, config.providers)
     small = {
         "MHS000Header": _header(code, h, m, created[0]),
         "MHS902ServiceTeamDetails": _teams(world),
@@ -202,7 +217,7 @@ def _write_month(
     }
 
     if not refreshed and not faults:
-        for table in MHSDS_ORDER:
+        for table in order:
             path = out / month_dir / f"{table}{writer.suffix}"
             if table in small:
                 rows = writer.frame(small[table], path)
@@ -219,7 +234,7 @@ def _write_month(
 
     # Months that differ from the plain snapshot go through frames.
     tables: dict[str, pd.DataFrame] = {}
-    for table in MHSDS_ORDER:
+    for table in order:
         tables[table] = small[table] if table in small else writer.fetch(queries[table])
     for table, sql in other_queries.items():
         tables[table] = writer.fetch(sql)
@@ -227,19 +242,19 @@ def _write_month(
     tables = {k: v.copy(deep=True) for k, v in tables.items()}
 
     if refreshed and refresh_out is not None:
-        truth = {t: tables[t] for t in MHSDS_ORDER}
+        truth = {t: tables[t] for t in order}
         truth["MHS000Header"] = _header(code, h, m, created[1])
-        for table in MHSDS_ORDER:
+        for table in order:
             path = refresh_out / month_dir / f"{table}{writer.suffix}"
             summary.add(table, path, writer.frame(truth[table], path), refresh=True)
     if refreshed:
         rng = stream(config.seed, Stream.REFRESH, p + 1000 * (m + 1))
         tables.update(
-            degrade(rng, {t: tables[t] for t in MHSDS_ORDER if t != "MHS000Header"}, code)
+            degrade(rng, {t: tables[t] for t in order if t != "MHS000Header"}, code)
         )
 
     apply_frame_faults(faults, tables, stream(config.seed, Stream.FAULTS, p))
-    for table in MHSDS_ORDER:
+    for table in order:
         path = out / month_dir / f"{table}{writer.suffix}"
         rows = writer.frame(tables[table], path, encoding=encoding_for(faults, table))
         apply_file_faults(faults, table, path)

@@ -35,6 +35,7 @@ class Stream(IntEnum):
     HEADER = 16
     REFRESH = 17
     FAULTS = 18
+    WARD_DETAILS = 19
 
 
 def stream(seed: int, component: Stream, provider: int = 0) -> np.random.Generator:

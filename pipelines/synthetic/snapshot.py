@@ -49,7 +49,11 @@ def _when(flag: str, value: str) -> str:
 
 
 def mhsds_queries(code: str, ms: int, me: int) -> dict[str, str]:
-    """SQL of each MHSDS table (except MHS000 and MHS902) for one month."""
+    """SQL of each MHSDS table (except MHS000 and MHS902) for one month.
+
+    MHS903WardDetails reads the ``ward_details`` frame (ward_details.py); it is written
+    only for the providers and wards that send it.
+    """
     i = ids(code)
     org = f"'{code}'"
     active_ref = f"received <= {me} AND disch >= {ms}"
@@ -187,6 +191,27 @@ def mhsds_queries(code: str, ms: int, me: int) -> dict[str, str]:
                 "OrgIDRespLAClinReadyforDisch": "CAST(la AS VARCHAR)",
             },
             f"FROM crfd WHERE cstart <= {me} AND cend >= {ms} ORDER BY crid",
+        ),
+        # bed days of the month (pipelines/synthetic/ward_details.py): the planned closure,
+        # capped so that the available bed days cover the bed days the stays occupy
+        "MHS903WardDetails": (
+            {
+                "OrgIDProv": org,
+                "WardCode": "CAST(ward_code AS VARCHAR)",
+                "SiteIDOfWard": "CAST(site AS VARCHAR)",
+                "AvailBedDays": "CAST(capacity - closed AS VARCHAR)",
+                "ClosedBedDays": "CAST(closed AS VARCHAR)",
+            },
+            f"""FROM (
+                SELECT wd.*, LEAST(wd.planned_closed,
+                                   GREATEST(wd.capacity - COALESCE(occ.occupied, 0), 0)) AS closed
+                FROM ward_details AS wd
+                LEFT JOIN (
+                    SELECT ward, SUM(LEAST(wend, {me + 1}) - GREATEST(wstart, {ms})) AS occupied
+                    FROM stays WHERE wstart <= {me} AND wend >= {ms} GROUP BY ward
+                ) AS occ USING (ward)
+                WHERE wd.month_start = {ms}
+            ) ORDER BY ward""",
         ),
     }
     return {

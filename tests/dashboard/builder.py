@@ -29,7 +29,8 @@ CATALOGUE = [
     # national id, target, target type, value_kind, sources
     ("occupancy_pct", "Bed occupancy (%)", "flow",
      "Occupied bed days as a share of available bed days.", "Occupied bed days",
-     "Available bed days", "percent", "lower", None, 85.0, "max", "ratio", "MHS502WardStay"),
+     "Available bed days", "percent", "lower", None, 85.0, "max", "ratio",
+     "MHS502WardStay; MHS903WardDetails; wards.csv"),
     ("followup_72h_pct", "Follow-up within 72 hours of discharge (%)", "quality",
      "Eligible discharges followed up within 3 days.", "Discharges followed up",
      "Eligible discharges", "percent", "higher", "MHS79", 80.0, "min", "ratio",
@@ -222,8 +223,22 @@ def _funnel_rows(values: pd.DataFrame) -> pd.DataFrame:
         "suppressed"])
 
 
+def bed_capacity_rows() -> pd.DataFrame:
+    """Ward rows of bed_capacity: RXA has MHS903 for every ward but RXA-L2-W2, RXB none."""
+    rows = []
+    for p, (_pname, locs) in PROVIDERS.items():
+        for code, _name in locs:
+            for w in (1, 2):
+                ward = f"{code}-W{w}"
+                basis = "mhs903" if p == "RXA" and ward != "RXA-L2-W2" else "commissioned_beds"
+                rows += [(p, "ward", ward, code, m, basis, 600, False) for m in MONTHS]
+    return pd.DataFrame(rows, columns=["provider_code", "level", "unit_code", "locality",
+                                       "period_start", "capacity_basis", "available_bed_days",
+                                       "suppressed"])
+
+
 def build_marts(path: Path, *, public: bool = False, spc: bool = True, funnel: bool = True,
-                dq: bool = True, costs: bool = True) -> Path:
+                dq: bool = True, costs: bool = True, bed_capacity: bool = True) -> Path:
     """Write a published-shaped marts.duckdb at ``path``; optional tables can be left out."""
     path.parent.mkdir(parents=True, exist_ok=True)
     catalogue = pd.DataFrame(CATALOGUE, columns=CATALOGUE_COLUMNS)
@@ -249,6 +264,8 @@ def build_marts(path: Path, *, public: bool = False, spc: bool = True, funnel: b
         tables["costs"] = pd.DataFrame(rows, columns=[
             "provider_code", "level", "unit_code", "period_start", "cost_method", "cost_gbp",
             "suppressed"])
+    if bed_capacity:
+        tables["bed_capacity"] = bed_capacity_rows()
     tables["publish_log"] = pd.DataFrame([{
         "run_id": "test-run", "version_id": "20250310T020000Z-test",
         "published_at": datetime(2025, 3, 10, 2, 0, 0),

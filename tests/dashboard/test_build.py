@@ -125,6 +125,30 @@ def test_cost_method_on_cost_pages_only(full: Path) -> None:
     assert "Cost method" not in (full / "metric_admissions.html").read_text()
 
 
+def test_occupancy_basis_on_bed_day_pages_only(full: Path) -> None:
+    html = (full / "metric_occupancy_pct.html").read_text()
+    # RXA: 4 wards x 14 months, RXA-L2-W2 never on MHS903
+    assert ("North Moor NHS Foundation Trust (RXA): available bed days from MHS903 "
+            "(AvailBedDays) for 42 of 56 ward-months; commissioned beds otherwise. "
+            "Apr 2025: from MHS903 (AvailBedDays) for 3 of 4 wards; commissioned beds "
+            "otherwise.") in html
+    assert ("South Vale Mental Health Trust (RXB): available bed days from commissioned beds "
+            "for all ward-months (56): no MHS903 submitted.") in html
+    # under the charts: the provider and each locality in the latest month
+    notes = re.findall(r'<p class="chart-note">(Available bed days, Apr 2025: [^<]*)</p>', html)
+    assert notes == [
+        "Available bed days, Apr 2025: from MHS903 (AvailBedDays) for 3 of 4 wards; "
+        "commissioned beds otherwise.",
+        "Available bed days, Apr 2025: from MHS903 (AvailBedDays) for all wards (2).",
+        "Available bed days, Apr 2025: from MHS903 (AvailBedDays) for 1 of 2 wards; "
+        "commissioned beds otherwise.",
+        *["Available bed days, Apr 2025: from commissioned beds for all wards "
+          f"({n}): no MHS903 submitted." for n in (4, 2, 2)],
+    ]
+    for page in ("metric_admissions.html", "metric_followup_72h_pct.html"):
+        assert "Available bed days" not in (full / page).read_text()
+
+
 def test_count_metric_has_no_funnel(full: Path) -> None:
     html = (full / "metric_admissions.html").read_text()
     assert 'data-chart="funnel"' not in html
@@ -134,7 +158,7 @@ def test_count_metric_has_no_funnel(full: Path) -> None:
 
 def test_missing_optional_tables(tmp_path: Path) -> None:
     build_marts(tmp_path / "marts.duckdb", public=True, spc=False, funnel=False, dq=False,
-                costs=False)
+                costs=False, bed_capacity=False)
     result = build(settings_for(tmp_path))
     index = result.index.read_text()
     assert "SPC table not published" in index
@@ -150,6 +174,9 @@ def test_missing_optional_tables(tmp_path: Path) -> None:
     assert "1 published value(s) of this metric are suppressed" in page
     cost = (result.index.parent / "metric_cost_per_bed_day.html").read_text()
     assert "Cost method (PLICS or ledger) not published" in cost
+    occupancy = (result.index.parent / "metric_occupancy_pct.html").read_text()
+    assert "basis of the available bed days (MHS903 or commissioned beds) is not published" \
+        in occupancy
     assert [p for page in result.index.parent.glob("*.html")
             for p in non_local_references(page)] == []
 

@@ -12,8 +12,9 @@ RXA: ward W1 (bed type 200, North), team T1 (A05, North)
   ledger: CC1 -> W1: substantive 15,000, agency 1,000, non-pay 2,000 (not used
           for cost: PLICS wins, but it gives the pay split); CC2 -> T1:
           substantive 900; CC9 (no ward or team) non-pay 700 -> unmapped
-  staff: CC1 nursing substantive 10, nursing agency 1, medical bank 1, admin 2;
-         CC2 psychology substantive 2
+  staff (ESR staff groups): CC1 nursing substantive 10, nursing agency 1, medical
+         bank 1, admin 2; CC2 psychology (Additional Professional Scientific and
+         Technical) substantive 2
 RXB: ward W2 (bed type 201, South), team T2 (A02, South)
   bed days: WS3 1-11 Jan = 10, WS4 from 21 Jan (open) = 11 -> 21; one discharge (S3)
   ledger: CC3 -> W2: substantive 8,400, bank 2,100 = 10,500; CC4 -> T2: 1,000
@@ -36,6 +37,7 @@ from pipelines.ingest.load import ingest
 from tests.rawfiles import tmp_settings, write_header, write_table
 
 PERIOD = "2024-01"
+NURSES = "Nursing and Midwifery Registered"  # ESR staff groups (the contract's code list)
 
 
 def spell(p, sid, person, start, disch=None):
@@ -229,8 +231,8 @@ def wh(tmp_path_factory: pytest.TempPathFactory):
                 ledger("CC4", "pay_substantive", 1000, team="T2"),
             ],
             "staff_in_post": [
-                staff("CC3", "nursing", "substantive", 5),
-                staff("CC4", "allied_health", "agency", 1),
+                staff("CC3", NURSES, "substantive", 5),
+                staff("CC4", "Allied Health Professionals", "agency", 1),
             ],
         },
     }
@@ -250,11 +252,11 @@ def wh(tmp_path_factory: pytest.TempPathFactory):
         ledger("CC9", "non_pay", 700),
     ]
     tables[a]["staff_in_post"] = [
-        staff("CC1", "nursing", "substantive", 10),
-        staff("CC1", "nursing", "agency", 1),
-        staff("CC1", "medical", "bank", 1),
-        staff("CC1", "admin", "substantive", 2),
-        staff("CC2", "psychology", "substantive", 2),
+        staff("CC1", NURSES, "substantive", 10),
+        staff("CC1", NURSES, "agency", 1),
+        staff("CC1", "Medical and Dental", "bank", 1),
+        staff("CC1", "Administrative and Clerical", "substantive", 2),
+        staff("CC2", "Additional Professional Scientific and Technical", "substantive", 2),
     ]
     for p, by_table in tables.items():
         write_header(raw, p, PERIOD, datetime(2024, 2, 15, 9))

@@ -110,6 +110,7 @@ def build_clean(settings: Settings) -> None:
                     f"select * from read_csv('{seed}', header = true, all_varchar = true)")
         _staging_rows(con)
         bed_days = _bed_days(con)
+        _ledger(con)
         _marts(con, bed_days)
     for p in PROVIDERS:
         for m in MONTHS:
@@ -191,6 +192,29 @@ def _bed_days(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, date, str], int
                 totals[(p, m, ward)] = totals.get((p, m, ward), 0) + days
     insert(con, "intermediate.int_ward_stay_bed_days", rows)
     return totals
+
+
+def _ledger(con: duckdb.DuckDBPyConnection) -> None:
+    """intermediate.int_ledger_subjectives: every ledger row resolved to a category."""
+    con.execute("""
+        create table intermediate.int_ledger_subjectives (
+            provider_code varchar, period_start date, cost_centre varchar, ward_code varchar,
+            uniq_care_prof_team_local_id varchar, subjective varchar, category varchar,
+            matched_by varchar, map_code varchar, amount_gbp double, source_file_id bigint,
+            source_record_no bigint)""")
+    rows = []
+    for p in PROVIDERS:
+        for m in MONTHS:
+            for k, (code, category, by, map_code) in enumerate((
+                    ("pay_substantive", "pay_substantive", "category", None),
+                    ("5A110", "pay_agency", "exact", "5A110"),
+                    ("62100000", "non_pay", "prefix", "6*"))):
+                rows.append({"provider_code": p, "period_start": m, "cost_centre": "CC1",
+                             "ward_code": "W1", "uniq_care_prof_team_local_id": None,
+                             "subjective": code, "category": category, "matched_by": by,
+                             "map_code": map_code, "amount_gbp": 1000.0 * (k + 1),
+                             "source_file_id": 3, "source_record_no": k + 1})
+    insert(con, "intermediate.int_ledger_subjectives", rows)
 
 
 def _marts(con: duckdb.DuckDBPyConnection, bed_days: dict[tuple[str, date, str], int]) -> None:

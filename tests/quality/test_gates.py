@@ -180,6 +180,27 @@ def test_warnings_do_not_fail_the_gate(settings: Settings) -> None:
     assert summary["errors"] == 0 and summary["warnings"] == 2
 
 
+def test_unmapped_ledger_codes_are_a_warning_naming_each_code_and_its_money(
+    settings: Settings,
+) -> None:
+    execute(settings, "update intermediate.int_ledger_subjectives set category = 'unmapped', "
+                      "matched_by = 'unmapped', map_code = null "
+                      "where provider_code = 'RXA' and subjective = '5A110'")
+    execute(settings, "insert into intermediate.int_ledger_subjectives (provider_code, "
+                      "period_start, cost_centre, subjective, category, matched_by, amount_gbp) "
+                      "values ('RXB', date '2024-02-01', 'CC7', 'ZZ999', 'unmapped', "
+                      "'unmapped', -250.5)")
+    result = run_gate(settings, "marts")
+    assert failed(result) == {"ledger_subjectives_mapped": "warning"}
+    assert result.passed and result.severity == "warning"
+    outcome = result.outcome("ledger_subjectives_mapped")
+    assert outcome.unexpected_count == 2
+    # 3 months x GBP 2,000 for RXA's code; a credit for RXB's
+    assert "ledger subjective codes not mapped (GBP 5,749.50 in all) for 2 unmapped code(s): " \
+        "RXA 5A110: GBP 6,000.00 in 3 row(s), 2024-01 to 2024-03, " \
+        "RXB ZZ999: GBP -250.50 in 1 row(s), 2024-02" in outcome.details
+
+
 def test_volume_change_against_the_published_run_is_a_warning(settings: Settings) -> None:
     settings.publish_dir.mkdir(parents=True)
     published = settings.publish_dir / "marts.duckdb"

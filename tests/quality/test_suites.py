@@ -42,6 +42,7 @@ def test_suites_cover_the_required_rules_with_their_severities() -> None:
     assert sev[("marts", "row_volume_vs_published")] == ("published_change", "warning")
     assert sev[("marts", "occupied_bed_days_reconcile")] == ("fact_reconciliation", "error")
     assert sev[("marts", "manifest_rows_reconcile")] == ("manifest_reconciliation", "error")
+    assert sev[("marts", "ledger_subjectives_mapped")] == ("unmapped_codes", "warning")
 
 
 @pytest.mark.parametrize("broken, message", [

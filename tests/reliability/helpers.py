@@ -128,10 +128,10 @@ def monthly_other(period: str = JAN) -> dict[str, list[dict]]:
              "LocalPatientId": "RXALP00000003", "CostPool": "medical", "CostGBP": "180.00"},
         ],
         "staff_in_post": [
-            {"CostCentre": "CC1", "StaffGroup": "nursing", "ContractType": "substantive",
-             "WTE": "21.4"},
-            {"CostCentre": "CC2", "StaffGroup": "psychology", "ContractType": "agency",
-             "WTE": "1.0"},
+            {"CostCentre": "CC1", "StaffGroup": "Nursing and Midwifery Registered",
+             "ContractType": "substantive", "WTE": "21.4"},
+            {"CostCentre": "CC2", "StaffGroup": "Additional Professional Scientific and Technical",
+             "ContractType": "agency", "WTE": "1.0"},
         ],
         "oap_log": [
             {"PlacementID": "OAP1", "LocalPatientId": "RXALP00000002", "NHSNumber": NHS_OK[1],

@@ -5,7 +5,10 @@
 --   PLICS for that kind of unit and month (cost_method 'plics'), else the
 --   unit's ledger cost (cost_method 'ledger'). The pay split (substantive,
 --   bank, agency, non-pay) always comes from the ledger: PLICS has no
---   subjective analysis.
+--   subjective analysis. Ledger rows are costed by the category their
+--   Subjective resolves to (int_ledger_subjectives): excluded money is
+--   reported in ledger_excluded_gbp and never costed; money under unmapped
+--   codes is costed and reported in ledger_unmapped_gbp.
 -- Unmapped units: ledger cost centres serving neither a ward nor a team (one
 -- row each, unit_code = cost centre), and PLICS costs whose ward stay or
 -- contact cannot be found (unit_code 'plics_unmatched_ward_stays' or
@@ -164,6 +167,8 @@ joined as (
         coalesce(ledger.non_pay_gbp, 0) as non_pay_gbp,
         coalesce(ledger.pay_gbp, 0) as pay_gbp,
         coalesce(ledger.ledger_cost_gbp, 0) as ledger_cost_gbp,
+        coalesce(ledger.ledger_unmapped_gbp, 0) as ledger_unmapped_gbp,
+        coalesce(ledger.ledger_excluded_gbp, 0) as ledger_excluded_gbp,
         coalesce(stay_costs.plics_cost_gbp, 0) + coalesce(contact_costs.plics_cost_gbp, 0)
             as plics_cost_gbp,
         coalesce(stay_costs.cost_allocated_gbp, 0) + coalesce(contact_costs.cost_allocated_gbp, 0)

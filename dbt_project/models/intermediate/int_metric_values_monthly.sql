@@ -7,19 +7,24 @@
 -- (docs/scaling.md).
 {% set bed_groups = bed_type_groups() %}
 {% set los_groups = los_groups() %}
+{% set no_days = 'cast(null as ' ~ dbt.type_bigint() ~ ')' %}
 
 with ward_parts as (
 
+    -- closed bed days (and the bed days they are a share of: available + closed) only
+    -- where MHS903 reported them, so they stay null for wards and units without
     select provider_code, ward_code, ward_name, locality, is_adult_acute, period_start,
-           occupied_bed_days, bed_days_less_leave, 0 as available_bed_days, 0 as crfd_days
+           occupied_bed_days, bed_days_less_leave, 0 as available_bed_days, 0 as crfd_days,
+           {{ no_days }} as closed_bed_days, {{ no_days }} as reported_bed_days
     from {{ ref('int_ward_stay_bed_days') }}
     union all
     select provider_code, ward_code, ward_name, locality, is_adult_acute, period_start,
-           0, 0, available_bed_days, 0
+           0, 0, available_bed_days, 0, closed_bed_days,
+           case when closed_bed_days is not null then available_bed_days + closed_bed_days end
     from {{ ref('int_ward_available_bed_days') }}
     union all
     select provider_code, ward_code, ward_name, locality, is_adult_acute, period_start,
-           0, 0, 0, crfd_days
+           0, 0, 0, crfd_days, {{ no_days }}, {{ no_days }}
     from {{ ref('int_crfd_days') }}
 
 ),
@@ -36,7 +41,9 @@ ward_month as (
         sum(occupied_bed_days) as occupied_bed_days,
         sum(bed_days_less_leave) as bed_days_less_leave,
         sum(available_bed_days) as available_bed_days,
-        sum(crfd_days) as crfd_days
+        sum(crfd_days) as crfd_days,
+        sum(closed_bed_days) as closed_bed_days,
+        sum(reported_bed_days) as reported_bed_days
     from ward_parts
     group by provider_code, ward_code, period_start
 
@@ -123,6 +130,11 @@ monthly as (
     {{ metric_rollup('ward_month', 'occupancy_pct', 'sum(occupied_bed_days)', 'sum(available_bed_days)', 'pct', groups=bed_groups) }}
     union all
     {{ metric_rollup('ward_month', 'occupancy_excl_leave_pct', 'sum(bed_days_less_leave)', 'sum(available_bed_days)', 'pct', groups=bed_groups) }}
+    union all
+    -- temporarily closed beds (MHS903WardDetails ClosedBedDays; null without MHS903)
+    {{ metric_rollup('ward_month', 'closed_bed_days', 'sum(closed_bed_days)', groups=bed_groups) }}
+    union all
+    {{ metric_rollup('ward_month', 'closed_bed_days_pct', 'sum(closed_bed_days)', 'sum(reported_bed_days)', 'pct', groups=bed_groups) }}
     union all
     -- clinically ready for discharge (MHS26)
     {{ metric_rollup('ward_month', 'crfd_days', 'sum(crfd_days)', groups=bed_groups) }}

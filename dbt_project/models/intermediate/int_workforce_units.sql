@@ -4,19 +4,34 @@
 -- through the ledger of the same provider and month (WardCode first, then
 -- UniqCareProfTeamLocalID), failing that through the latest ledger month
 -- that has the cost centre; a cost centre in no ledger is 'unmapped'.
--- Clinical staff = every staff group except admin (nursing, medical,
--- psychology, allied_health, support_to_clinical); nursing = the nursing
--- staff group only (registered nurses; support_to_clinical is not counted).
-with staff as (
+-- StaffGroup is the national ESR staff group; what it counts as comes from
+-- the seed esr_staff_groups (one place to read and change it): clinical =
+-- the groups marked clinical there (nursing, medical, allied health,
+-- scientific and therapeutic, support to clinical; not admin, estates or
+-- students); nursing = Nursing and Midwifery Registered only (registered
+-- nurses; support_to_clinical is not counted).
+with staff_groups as (
 
+    select esr_staff_group, metric_staff_group, clinical
+    from {{ ref('esr_staff_groups') }}
+
+),
+
+staff as (
+
+    -- a left join: a group of the contract missing from the seed still counts in
+    -- wte_total (and the seed's tests plus tests/ingest keep the two in step)
     select
-        provider_code,
-        reporting_period_start as period_start,
-        cost_centre,
-        staff_group,
-        contract_type,
-        cast(wte as double) as wte
-    from {{ ref('stg_workforce__staff_in_post') }}
+        s.provider_code,
+        s.reporting_period_start as period_start,
+        s.cost_centre,
+        coalesce(staff_groups.metric_staff_group, 'unmapped') as staff_group,
+        coalesce(staff_groups.clinical, false) as is_clinical,
+        s.contract_type,
+        cast(s.wte as double) as wte
+    from {{ ref('stg_workforce__staff_in_post') }} as s
+    left join staff_groups
+        on staff_groups.esr_staff_group = s.staff_group
 
 ),
 
@@ -76,8 +91,7 @@ units as (
             when team_code is not null then 'team'
             else 'unmapped'
         end as unit_type,
-        coalesce(ward_code, team_code, cost_centre) as unit_code,
-        staff_group <> 'admin' as is_clinical
+        coalesce(ward_code, team_code, cost_centre) as unit_code
     from mapped
 
 )

@@ -14,6 +14,8 @@ select
     cost_method,
     cost_total_gbp,
     ledger_cost_gbp,
+    ledger_unmapped_gbp,
+    ledger_excluded_gbp,
     plics_cost_gbp,
     cost_allocated_gbp,
     pay_substantive_gbp,
