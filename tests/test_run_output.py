@@ -131,11 +131,15 @@ def test_closing_summary(pipeline_run: PipelineRun) -> None:
     import dagster as dg
 
     summary = summary_lines(pipeline_run)
+    head = re.fullmatch(r"Run summary \(Dagster run (\S+)\)", summary[0])
+    assert head, summary[0]
+    # the run the summary names (other tests run the pipeline again in the same home)
     with dg.DagsterInstance.from_config(pipeline_run.env["DAGSTER_HOME"]) as instance:
-        run = instance.get_runs(limit=1)[0]
+        run = instance.get_run_by_id(head.group(1))
+        assert run is not None and run.job_name == "mh_pipeline", head.group(1)
+        assert run.status == dg.DagsterRunStatus.SUCCESS
         plan = instance.get_execution_plan_snapshot(run.execution_plan_snapshot_id)
         steps = list(plan.step_keys_to_execute or [s.key for s in plan.steps])
-    assert summary[0] == f"Run summary (Dagster run {run.run_id})"
     assert len(steps) >= 6
     for step in steps:
         assert any(re.fullmatch(rf"  {step} +[\d.]+ s  success", line) for line in summary), step

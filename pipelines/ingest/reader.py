@@ -67,30 +67,50 @@ def _open_text(path: Path) -> IO[str]:
     return open(path, encoding="utf-8-sig", newline="")
 
 
+class _TextLines:
+    """Counts the lines of a stream of chunks and, if asked, checks it is strict UTF-8,
+    naming the line of the first bad byte (one implementation for .csv and .csv.gz)."""
+
+    def __init__(self, check_utf8: bool) -> None:
+        self.decoder = codecs.getincrementaldecoder("utf-8")("strict") if check_utf8 else None
+        self.lines = 0
+        self.last = b""
+
+    def feed(self, chunk: bytes) -> None:
+        if self.decoder is not None:
+            try:
+                self.decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                bad_line = self.lines + chunk[: exc.start].count(b"\n") + 1
+                raise FileRejected(
+                    f"not UTF-8 encoded: invalid byte 0x{chunk[exc.start]:02x} on line "
+                    f"{bad_line} (save the extract as UTF-8)"
+                ) from None
+        self.lines += chunk.count(b"\n")
+        self.last = chunk
+
+    def finish(self) -> int:
+        """The line count (a last line without a newline counts)."""
+        if self.decoder is not None:
+            try:
+                self.decoder.decode(b"", final=True)
+            except UnicodeDecodeError:
+                raise FileRejected(
+                    "not UTF-8 encoded: truncated multi-byte character at end"
+                ) from None
+        return self.lines + (1 if self.last and not self.last.endswith(b"\n") else 0)
+
+
 def _gzip_lines(path: Path) -> int:
     """Lines of a ``.csv.gz`` file once decompressed, with the strict UTF-8 check of CSV."""
-    decoder = codecs.getincrementaldecoder("utf-8")("strict")
-    lines = 0
-    last = b""
+    text = _TextLines(check_utf8=True)
     try:
         with gzip.open(path, "rb") as fh:
             while chunk := fh.read(CHUNK):
-                try:
-                    decoder.decode(chunk)
-                except UnicodeDecodeError as exc:
-                    bad_line = lines + chunk[: exc.start].count(b"\n") + 1
-                    raise FileRejected(
-                        f"not UTF-8 encoded: invalid byte 0x{chunk[exc.start]:02x} on line "
-                        f"{bad_line} (save the extract as UTF-8)"
-                    ) from None
-                lines += chunk.count(b"\n")
-                last = chunk
-            decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        raise FileRejected("not UTF-8 encoded: truncated multi-byte character at end") from None
+                text.feed(chunk)
     except (OSError, EOFError, zlib.error) as exc:
         raise FileRejected(f"not a readable gzip file ({exc})") from None
-    return lines + (1 if last and not last.endswith(b"\n") else 0)
+    return text.finish()
 
 
 def file_facts(path: Path, check_utf8: bool) -> FileFacts:
@@ -101,36 +121,15 @@ def file_facts(path: Path, check_utf8: bool) -> FileFacts:
         facts.lines = _gzip_lines(path)
         return facts
     digest = hashlib.sha256()
-    decoder = codecs.getincrementaldecoder("utf-8")("strict")
+    text = _TextLines(check_utf8)
     size = 0
-    lines = 0
-    last = b""
     with open(path, "rb") as fh:
         st = os.fstat(fh.fileno())
         while chunk := fh.read(CHUNK):
             digest.update(chunk)
-            if check_utf8:
-                try:
-                    decoder.decode(chunk)
-                except UnicodeDecodeError as exc:
-                    bad_line = lines + chunk[: exc.start].count(b"\n") + 1
-                    raise FileRejected(
-                        f"not UTF-8 encoded: invalid byte 0x{chunk[exc.start]:02x} on line "
-                        f"{bad_line} (save the extract as UTF-8)"
-                    ) from None
-            lines += chunk.count(b"\n")
+            text.feed(chunk)
             size += len(chunk)
-            last = chunk
-        if check_utf8:
-            try:
-                decoder.decode(b"", final=True)
-            except UnicodeDecodeError:
-                raise FileRejected(
-                    "not UTF-8 encoded: truncated multi-byte character at end"
-                ) from None
-    if last and not last.endswith(b"\n"):
-        lines += 1
-    return FileFacts(digest.hexdigest(), size, lines, st.st_mtime_ns, st.st_ino)
+    return FileFacts(digest.hexdigest(), size, text.finish(), st.st_mtime_ns, st.st_ino)
 
 
 def changed_since(path: Path, facts: FileFacts) -> str | None:

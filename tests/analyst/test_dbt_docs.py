@@ -109,5 +109,11 @@ def test_dagster_asset_definition() -> None:
     assert dbt_docs.key == dg.AssetKey(["published", "dbt_docs"])
     assert dbt_docs.group_names_by_key[dbt_docs.key] == "publish"
     assert dbt_docs.asset_deps[dbt_docs.key] == {dg.AssetKey(["published", "marts"])}
-    defs = dg.Definitions(assets=[dbt_docs])
+    from pipelines.config import load_settings
+    from pipelines.operations.resources import LOCK_RESOURCE_KEY, pipeline_lock_resource
+
+    # the asset holds the pipeline lock like every step of the job
+    assert LOCK_RESOURCE_KEY in dbt_docs.required_resource_keys
+    lock = pipeline_lock_resource(load_settings())
+    defs = dg.Definitions(assets=[dbt_docs], resources={LOCK_RESOURCE_KEY: lock})
     assert defs.resolve_assets_def(dbt_docs.key) is not None
