@@ -43,6 +43,8 @@ def published_marts(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
         metadata={
             "path": dg.MetadataValue.path(str(result.database)),
             "parquet_dir": dg.MetadataValue.path(str(result.parquet_dir)),
+            "csv_dir": dg.MetadataValue.path(str(result.csv_dir)),
+            "csv_rows_per_view": dg.MetadataValue.json(result.csv_row_counts),
             "version_id": result.version_id,
             "publication_mode": result.publication_mode,
             "rows_per_table": dg.MetadataValue.json(result.row_counts),

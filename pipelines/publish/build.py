@@ -152,6 +152,10 @@ def build_database(warehouse: Path, target: Path, entry: LogEntry) -> dict[str, 
         for source in OPTIONAL:
             if (source.schema, source.table) not in cols:
                 continue
+            if not source.disclosure:  # reference data (units, calendar): as it is
+                _create(con, source.published, f"select * from {source.relation}")
+                tables.append(source.published)
+                continue
             sql, shape = _optional_sql(source, cols[(source.schema, source.table)],
                                        catalogue_has_kind)
             _create(con, source.published,

@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 
 LIVE_DB = "marts.duckdb"
 LIVE_PARQUET = "parquet"
+LIVE_CSV = "csv"  # the analyst views as CSV (UTF-8 with BOM) for Excel
 VERSIONS = "versions"
 LOCK_FILE = ".publish.lock"
 
@@ -31,6 +32,7 @@ DIR_MODE = 0o750
 _STALE_TOP = [
     re.compile(r"^\.marts\..+\.tmp\.duckdb(\.wal)?$"),
     re.compile(r"^\.parquet\..+\.tmp$"),
+    re.compile(r"^\.csv\..+\.tmp$"),
 ]
 _STALE_VERSION = re.compile(r"^\..+\.tmp$")
 
@@ -137,8 +139,8 @@ def swap_symlink(link: Path, target: str, token: str) -> None:
 def clean_stale(publish_dir: Path) -> list[Path]:
     """Delete what a crashed publish or rollback left behind. Call with the lock held.
 
-    Removes temporary DuckDB files (and their .wal), temporary Parquet folders and
-    links, half-assembled version folders, and stray .wal files next to published
+    Removes temporary DuckDB files (and their .wal), temporary Parquet and CSV folders
+    and links, half-assembled version folders, and stray .wal files next to published
     files (nothing ever writes to a published file, so a .wal there is debris).
     """
     removed: list[Path] = []

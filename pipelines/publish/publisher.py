@@ -13,9 +13,11 @@ import duckdb
 from pipelines.config import Settings
 from pipelines.ingest.testhooks import pause_point
 from pipelines.publish.build import LogEntry, build_database
+from pipelines.publish.csv_export import export_csv, verify_csv
 from pipelines.publish.files import (
     DIR_MODE,
     FILE_MODE,
+    LIVE_CSV,
     LIVE_DB,
     LIVE_PARQUET,
     clean_stale,
@@ -50,6 +52,8 @@ class PublishResult:
     parquet_dir: Path  # <publish_dir>/parquet (a symlink to the version's folder)
     version_dir: Path  # <publish_dir>/versions/<version_id>
     row_counts: dict[str, int]
+    csv_dir: Path | None = None  # <publish_dir>/csv (a symlink to the version's folder)
+    csv_row_counts: dict[str, int] = field(default_factory=dict)  # analyst view -> rows
     pruned: list[str] = field(default_factory=list)
     cleaned: list[Path] = field(default_factory=list)
 
@@ -72,9 +76,11 @@ def publish(
     Steps: clean leftovers of a crashed run; build ``.marts.<run>.tmp.duckdb`` (storage
     v1.5.0, disclosure control in public mode); reopen it read-only to check tables,
     row counts, storage version and the privacy guard; export Parquet to
-    ``.parquet.<run>.tmp/`` and check it the same way; keep both as
-    ``versions/<version_id>/``; then ``os.replace`` the new file onto marts.duckdb and
-    the ``parquet`` symlink onto the new version's folder; prune old versions.
+    ``.parquet.<run>.tmp/`` and check it the same way; export the analyst views as CSV
+    (UTF-8 with BOM) to ``.csv.<run>.tmp/`` and check their row counts; keep all three
+    as ``versions/<version_id>/``; then ``os.replace`` the new file onto marts.duckdb and
+    the ``parquet`` and ``csv`` symlinks onto the new version's folders; prune old
+    versions.
     Any failure before the swap leaves the live files untouched (and raises).
     """
     publish_dir = settings.publish_dir
@@ -89,6 +95,7 @@ def publish(
         version_id = new_version_id(run_id, published_at, publish_dir)
         tmp_db = publish_dir / f".marts.{token}.tmp.duckdb"
         tmp_parquet = publish_dir / f".parquet.{token}.tmp"
+        tmp_csv = publish_dir / f".csv.{token}.tmp"
         version: Version | None = None
         went_live = False
         try:
@@ -101,22 +108,26 @@ def publish(
                 export_parquet(con, tmp_parquet)
                 restrict(tmp_parquet, file_mode, dir_mode)
                 verify_parquet(con, tmp_parquet, counts)
+                csv_counts = export_csv(con, tmp_csv)
+                restrict(tmp_csv, file_mode, dir_mode)
+                verify_csv(con, tmp_csv, csv_counts)
             pause_point(settings, "publish")  # crash tests only (MHP_TEST_PAUSE_AT)
             meta = {
                 "run_id": run_id,
                 "published_at": published_at.isoformat(),
                 "publication_mode": settings.publication_mode,
                 "row_counts": counts,
+                "csv_row_counts": csv_counts,
             }
             version = stage_version(publish_dir, version_id, tmp_db, tmp_parquet, meta,
-                                    file_mode=file_mode, dir_mode=dir_mode)
+                                    csv_dir=tmp_csv, file_mode=file_mode, dir_mode=dir_mode)
             went_live = True  # from here on the live marts.duckdb may already be the new one
             activate(publish_dir, version, token, staged_db=tmp_db, file_mode=file_mode)
         except BaseException:
             _undo(publish_dir, version, went_live, before.current, token, file_mode)
             raise
         finally:
-            for p in (tmp_db, tmp_db.with_name(tmp_db.name + ".wal"), tmp_parquet):
+            for p in (tmp_db, tmp_db.with_name(tmp_db.name + ".wal"), tmp_parquet, tmp_csv):
                 remove_path(p)
         # The new version is live: what follows is housekeeping and must not fail the run.
         try:
@@ -138,6 +149,8 @@ def publish(
         parquet_dir=publish_dir / LIVE_PARQUET,
         version_dir=version.path,
         row_counts=counts,
+        csv_dir=publish_dir / LIVE_CSV,
+        csv_row_counts=csv_counts,
         pruned=pruned,
         cleaned=cleaned,
     )
@@ -169,15 +182,19 @@ def _undo(
     try:
         state = live_state(publish_dir)
         if went_live and previous is not None:
-            if (state.database_version, state.parquet_version) != (previous, previous):
-                prev = {v.version_id: v for v in list_versions(publish_dir)}.get(previous)
-                if prev is not None:
-                    activate(publish_dir, prev, f"undo-{token}", file_mode=file_mode)
+            prev = {v.version_id: v for v in list_versions(publish_dir)}.get(previous)
+            csv_previous = previous if prev is not None and prev.csv.is_dir() else None
+            if (state.database_version, state.parquet_version, state.csv_version) != (
+                previous, previous, csv_previous
+            ) and prev is not None:
+                activate(publish_dir, prev, f"undo-{token}", file_mode=file_mode)
         elif went_live:  # the first publication ever: go back to nothing published
             if state.database_version == version.version_id:
                 remove_path(publish_dir / LIVE_DB)
             if state.parquet_version == version.version_id:
                 remove_path(publish_dir / LIVE_PARQUET)
+            if state.csv_version == version.version_id:
+                remove_path(publish_dir / LIVE_CSV)
         if live_state(publish_dir).current != version.version_id:
             remove_path(version.path)
     except Exception:

@@ -20,7 +20,9 @@ class Source:
     schema: str  # schema in the warehouse
     table: str  # table or view in the warehouse
     required: bool = False
-    disclosure: bool = True  # False only for reference data with no figures about people
+    # False only for reference data with no figures about people: published as it is,
+    # without disclosure control or a suppressed column
+    disclosure: bool = True
 
     @property
     def relation(self) -> str:
@@ -38,6 +40,9 @@ OPTIONAL = [
     Source("productivity", "marts", "mart_productivity"),
     Source("crfd_by_reason", "marts", "mart_crfd_reasons"),
     Source("bed_capacity", "marts", "mart_bed_capacity"),
+    # reference dimensions for BI tools (hierarchies, financial-year calendar): no figures
+    Source("units", "marts", "dim_units", disclosure=False),
+    Source("calendar", "marts", "dim_calendar", disclosure=False),
 ]
 SOURCES = [METRIC_VALUES, CATALOGUE, *OPTIONAL]
 PUBLISH_LOG = "publish_log"
@@ -46,7 +51,8 @@ PUBLISH_LOG = "publish_log"
 ALLOWED_TABLES = [s.published for s in SOURCES] + [PUBLISH_LOG]
 
 # Analyst views over the published tables (pipelines/publish/analyst_views.py): the only
-# views a published file may hold. They are not counted, exported to Parquet or logged.
+# views a published file may hold. They are not counted, exported to Parquet or logged;
+# each is also written as csv/<view>.csv (pipelines/publish/csv_export.py).
 ANALYST_VIEWS = [
     "data_quality_scores", "latest_values", "monthly_trend", "locality_comparison", "spc_latest",
 ]

@@ -4,8 +4,10 @@ Layout of the publish folder::
 
     marts.duckdb                      the live file (a regular file, replaced with os.replace)
     parquet -> versions/<id>/parquet  the live Parquet folder (a symlink, replaced with os.replace)
+    csv -> versions/<id>/csv          the analyst views as CSV for Excel (a symlink, the same way)
     versions/<id>/marts.duckdb        a byte copy of what marts.duckdb was for that version
     versions/<id>/parquet/*.parquet
+    versions/<id>/csv/*.csv           (absent in versions published before the CSV export)
     versions/<id>/version.json        id, run, time, mode, row counts, sha256 of every file
     versions/<id>/.went_live          present once the version has been live
 
@@ -25,6 +27,7 @@ from pipelines.publish.errors import PublishError, VerificationError
 from pipelines.publish.files import (
     DIR_MODE,
     FILE_MODE,
+    LIVE_CSV,
     LIVE_DB,
     LIVE_PARQUET,
     VERSIONS,
@@ -66,6 +69,10 @@ class Version:
         return self.path / LIVE_PARQUET
 
     @property
+    def csv(self) -> Path:
+        return self.path / LIVE_CSV
+
+    @property
     def sort_key(self) -> tuple[str, str]:
         return (self.published_at, self.version_id)
 
@@ -76,10 +83,11 @@ class Version:
 
 @dataclass(frozen=True)
 class LiveState:
-    """Which kept version the live marts.duckdb and parquet link correspond to."""
+    """Which kept version the live marts.duckdb, parquet and csv links correspond to."""
 
     database_version: str | None
     parquet_version: str | None
+    csv_version: str | None = None  # None also when there is no csv link
 
     @property
     def current(self) -> str | None:
@@ -136,12 +144,8 @@ def list_versions(publish_dir: Path) -> list[Version]:
 def live_state(publish_dir: Path, versions: list[Version] | None = None) -> LiveState:
     versions = list_versions(publish_dir) if versions is None else versions
     by_id = {v.version_id: v for v in versions}
-    parquet_version = None
-    link = publish_dir / LIVE_PARQUET
-    if link.is_symlink():
-        target = Path(os.readlink(link))
-        if len(target.parts) >= 2 and target.parts[-2] in by_id:
-            parquet_version = target.parts[-2]
+    parquet_version = _link_version(publish_dir / LIVE_PARQUET, by_id)
+    csv_version = _link_version(publish_dir / LIVE_CSV, by_id)
     database_version = None
     db = publish_dir / LIVE_DB
     if db.is_file():
@@ -151,7 +155,17 @@ def live_state(publish_dir: Path, versions: list[Version] | None = None) -> Live
             database_version = parquet_version
         elif matches:
             database_version = matches[-1]
-    return LiveState(database_version, parquet_version)
+    return LiveState(database_version, parquet_version, csv_version)
+
+
+def _link_version(link: Path, by_id: dict[str, Version]) -> str | None:
+    """The kept version a live link (parquet, csv) points into, if any."""
+    if not link.is_symlink():
+        return None
+    target = Path(os.readlink(link))
+    if len(target.parts) >= 2 and target.parts[-2] in by_id:
+        return target.parts[-2]
+    return None
 
 
 def stage_version(
@@ -161,13 +175,14 @@ def stage_version(
     parquet_dir: Path,
     meta: dict[str, Any],
     *,
+    csv_dir: Path | None = None,
     file_mode: int = FILE_MODE,
     dir_mode: int = DIR_MODE,
 ) -> Version:
-    """Assemble ``versions/<version_id>/`` from a finished file and Parquet folder.
+    """Assemble ``versions/<version_id>/`` from a finished file, Parquet and CSV folder.
 
-    The database is copied (the original stays for the live swap); the Parquet folder
-    is moved. Everything is written under ``versions/.<id>.tmp`` and renamed into place.
+    The database is copied (the original stays for the live swap); the Parquet and CSV
+    folders are moved. Everything is written under ``versions/.<id>.tmp`` and renamed into place.
     """
     root = versions_dir(publish_dir)
     root.mkdir(exist_ok=True)
@@ -181,6 +196,8 @@ def stage_version(
     try:
         copy_file_durable(db_file, stage / LIVE_DB, file_mode)
         os.rename(parquet_dir, stage / LIVE_PARQUET)
+        if csv_dir is not None:
+            os.rename(csv_dir, stage / LIVE_CSV)
         files = {
             str(p.relative_to(stage)): sha256_file(p)
             for p in sorted(stage.rglob("*")) if p.is_file()
@@ -217,11 +234,12 @@ def activate(
     *,
     file_mode: int = FILE_MODE,
 ) -> None:
-    """Make ``version`` live: replace marts.duckdb, then swap the parquet link.
+    """Make ``version`` live: replace marts.duckdb, then swap the parquet and csv links.
 
     ``staged_db``: a finished temporary copy of the version's database inside
     publish_dir to move into place; without it one is copied from the version folder.
-    Each step is a single rename, so each live path always shows a whole version.
+    Each step is a single rename, so each live path always shows a whole version. A
+    version kept from before the CSV export has no csv folder: the csv link is removed.
     """
     if staged_db is None:
         staged_db = publish_dir / f".marts.{safe_token(token)}.tmp.duckdb"
@@ -230,6 +248,12 @@ def activate(
     replace_file(staged_db, publish_dir / LIVE_DB)
     target = f"{VERSIONS}/{version.version_id}/{LIVE_PARQUET}"
     swap_symlink(publish_dir / LIVE_PARQUET, target, safe_token(token))
+    if version.csv.is_dir():
+        swap_symlink(publish_dir / LIVE_CSV, f"{VERSIONS}/{version.version_id}/{LIVE_CSV}",
+                     safe_token(token))
+    elif (publish_dir / LIVE_CSV).is_symlink():
+        remove_path(publish_dir / LIVE_CSV)
+        fsync_dir(publish_dir)
 
 
 def mark_went_live(version: Version, file_mode: int = FILE_MODE) -> None:
