@@ -42,6 +42,15 @@ def model_name(table: Table) -> str:
     return f"stg_{table.family}__{short}"
 
 
+def submitted_model_name(table: Table) -> str:
+    return f"{model_name(table)}_submitted"
+
+
+def has_submission_basis(table: Table) -> bool:
+    """MHSDS tables that national measures read month by month (every table but the header)."""
+    return table.family == "mhsds" and table.name != "mhs000_header"
+
+
 def is_snapshot(table: Table) -> bool:
     return (
         table.family in SNAPSHOT_FAMILIES
@@ -137,6 +146,45 @@ where version_rank = 1
 """
 
 
+def submitted_sql(table: Table) -> str:
+    """The national basis of one MHSDS table: every record of each provider-month's current
+    submission, renamed and typed, no versioning across months.
+
+    NHS England computes month M from the provider's latest accepted submission for M only,
+    so a correction sent in a later month never changes M's national figure. A refresh
+    replaces the whole submission: rows of a table the refresh left out (raw still holds the
+    earlier delivery's rows for it) do not belong to the current submission and drop out.
+    """
+    cols = [(stored_name(c), c.name) for c in table.columns]
+    meta = [(src, dst) for src, dst, _ in META]
+    select = ",\n    ".join(f"source.{src} as {dst}" for src, dst in cols + meta)
+    return f"""{HEADER}-- {table.description}
+-- National basis: the records of each provider-month's current submission only.
+{{{{ config(materialized='view') }}}}
+with source as (
+
+    select * from {{{{ source('raw', '{table.name}') }}}}
+
+),
+
+current_submission as (
+
+    select _provider, _period_start, max(_submission_created) as submission_created
+    from {{{{ source('raw', 'mhs000_header') }}}}
+    group by _provider, _period_start
+
+)
+
+select
+    {select}
+from source
+inner join current_submission
+    on current_submission._provider = source._provider
+    and current_submission._period_start = source._period_start
+    and current_submission.submission_created = source._submission_created
+"""
+
+
 def _col_yaml(table: Table) -> list[str]:
     lines: list[str] = []
     for c in table.columns:
@@ -181,6 +229,23 @@ def staging_yaml(contract: Contract) -> str:
         lines.append("    columns:")
         lines += _col_yaml(t)
         lines.append("")
+        if has_submission_basis(t):
+            lines.append(f"  - name: {submitted_model_name(t)}")
+            lines.append(
+                f'    description: "{t.description} National basis: every record of each '
+                f'provider-month\'s current submission of raw.{t.name} ({t.source_table}), '
+                f'renamed and typed, not versioned across months (a view)."'
+            )
+            lines.append("    data_tests:")
+            lines.append("      - unique_combination:")
+            lines.append("          arguments:")
+            keys = ["provider_code", "reporting_period_start",
+                    *[c.name for c in t.key_columns if c.name != "org_id_prov"]]
+            lines.append(f"            columns: [{', '.join(keys)}]")
+            lines.append("    columns:")
+            lines += [ln for ln in _col_yaml(t) if "nhs_number_valid" not in ln
+                      and "modulus 11" not in ln]
+            lines.append("")
     return "\n".join(lines) + "\n"
 
 
@@ -231,6 +296,8 @@ def generated_files(contract: Contract) -> dict[Path, str]:
     }
     for t in contract.tables:
         files[base / f"{model_name(t)}.sql"] = staging_sql(t)
+        if has_submission_basis(t):
+            files[base / f"{submitted_model_name(t)}.sql"] = submitted_sql(t)
     return files
 
 
