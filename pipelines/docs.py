@@ -11,6 +11,7 @@ from pipelines.catalogue import DOMAINS, load_catalogue
 from pipelines.config import PROJECT_ROOT
 from pipelines.contract import load_contract
 from pipelines.contract.codegen import model_name
+from pipelines.national.model import load_breakdowns, load_measures
 
 DOCS = PROJECT_ROOT / "docs"
 
@@ -53,7 +54,48 @@ def metrics_md() -> str:
                 f"{_cell(m.source_tables)} |"
             )
         lines.append("")
+    lines += national_md_lines()
     return "\n".join(lines)
+
+
+FREQUENCY_WORDS = {"M": "month", "Q": "rolling quarter", "Y": "rolling 12 months"}
+
+
+def national_md_lines() -> list[str]:
+    """The national measures, from their definitions (pipelines/national/measures/*.yml)."""
+    breakdowns = load_breakdowns()
+    measures = load_measures(breakdowns=breakdowns)
+    if not measures:
+        return []
+    lines = [
+        "## National MHSDS measures",
+        "",
+        "Computed exactly as NHS England computes them, each month from the provider's own",
+        "submission for that month, in `mart_national_measures` (published as",
+        "`national_measures`, and per month as `csv/national/national_measures_<YYYY-MM>.csv`",
+        "in NHS England's column layout). Generated from `pipelines/national/measures/*.yml`;",
+        "the national source is NHS England's code in the GitHub repository",
+        "`NHSDigital/mental-health-monthly-statistics`. How it works and how to add a",
+        "measure: [national measures](national-measures.md).",
+        "",
+        "| id | name | window | how | unit | suppression | breakdowns | national source |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for m in measures:
+        if m.aggregate == "ratio":
+            how = f"{m.numerator} / {m.denominator} x {m.multiplier:g}"
+        else:
+            how = f"{m.aggregate}{' ' + m.column if m.column else ''} of `{m.source}`"
+            if m.filter:
+                how += f" where `{_cell(m.filter)}`"
+        sup = m.suppression + (f" (on {', '.join(m.suppress_on)})" if m.suppress_on else "")
+        bds = ", ".join(breakdowns[b].name for b in m.breakdowns)
+        lines.append(
+            f"| {m.id} | {_cell(m.name)} | {FREQUENCY_WORDS[m.frequency]} | {how} | {m.unit} | "
+            f"{sup} | {_cell(bds)} | {_cell(m.national_source)} |"
+        )
+    lines.append("")
+    return lines
 
 
 def contract_md() -> str:

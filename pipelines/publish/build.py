@@ -17,6 +17,7 @@ import duckdb
 from pipelines.publish.analyst_views import add_analyst_surface
 from pipelines.publish.disclosure import TableShape, controlled_select, q
 from pipelines.publish.errors import PublishError
+from pipelines.publish.national import national_select
 from pipelines.publish.storage_format import STORAGE_VERSION
 from pipelines.publish.tables import (
     CATALOGUE,
@@ -151,6 +152,10 @@ def build_database(warehouse: Path, target: Path, entry: LogEntry) -> dict[str, 
         tables = [CATALOGUE.published, METRIC_VALUES.published]
         for source in OPTIONAL:
             if (source.schema, source.table) not in cols:
+                continue
+            if source.national:  # NHS England's rounding, not ours
+                _create(con, source.published, national_select(source, public=public))
+                tables.append(source.published)
                 continue
             if not source.disclosure:  # reference data (units, calendar): as it is
                 _create(con, source.published, f"select * from {source.relation}")

@@ -13,6 +13,7 @@ import duckdb
 
 from pipelines.publish.disclosure import q
 from pipelines.publish.errors import VerificationError
+from pipelines.publish.national import export_national_csv
 from pipelines.publish.tables import ANALYST_VIEWS
 
 BOM = "\ufeff".encode()
@@ -49,6 +50,7 @@ def export_csv(con: duckdb.DuckDBPyConnection, folder: Path) -> dict[str, int]:
         counts[view] = int(
             con.execute(f"select count(*) from main.{q(view)}").fetchall()[0][0]
         )
+    counts.update(export_national_csv(con, folder, BOM))
     return counts
 
 
@@ -56,7 +58,7 @@ def verify_csv(
     con: duckdb.DuckDBPyConnection, folder: Path, expected: dict[str, int]
 ) -> None:
     """One BOM-prefixed CSV per analyst view with the view's row count, nothing else."""
-    found = sorted(p.name for p in folder.iterdir())
+    found = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
     wanted = sorted(f"{v}.csv" for v in expected)
     if found != wanted:
         raise VerificationError(f"{folder} holds {found}, expected {wanted}")

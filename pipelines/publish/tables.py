@@ -23,6 +23,9 @@ class Source:
     # False only for reference data with no figures about people: published as it is,
     # without disclosure control or a suppressed column
     disclosure: bool = True
+    # national measures carry NHS England's own rounding (mart column measure_value_rounded):
+    # internal keeps both, public publishes only the rounded value (pipelines/publish/national.py)
+    national: bool = False
 
     @property
     def relation(self) -> str:
@@ -40,6 +43,10 @@ OPTIONAL = [
     Source("productivity", "marts", "mart_productivity"),
     Source("crfd_by_reason", "marts", "mart_crfd_reasons"),
     Source("bed_capacity", "marts", "mart_bed_capacity"),
+    # the national MHSDS measures, as NHS England computes and rounds them
+    Source("national_measures", "marts", "mart_national_measures", national=True),
+    Source("national_measure_catalogue", "reference", "national_measure_catalogue",
+           disclosure=False),
     # reference dimensions for BI tools (hierarchies, financial-year calendar): no figures
     Source("units", "marts", "dim_units", disclosure=False),
     Source("calendar", "marts", "dim_calendar", disclosure=False),

@@ -1,0 +1,123 @@
+"""Generate the dbt side of the national measures from their definitions.
+
+``python -m pipelines.national.codegen`` writes
+
+* ``dbt_project/macros/national/national_measure_definitions.sql``: the measures and
+  breakdowns as data for the ``national_measure_values`` macro, which writes the SQL;
+* ``dbt_project/seeds/national_measure_catalogue.csv``: one row per measure (name,
+  frequency, unit, suppression, national source), read by publishing, docs and dashboard;
+* ``dbt_project/seeds/national_measure_suppress_on.csv``: which measures suppress which.
+
+``--check`` fails when the committed files are out of date (``make test`` runs it).
+"""
+
+import csv
+import io
+import json
+import sys
+from pathlib import Path
+
+from pipelines.config import DBT_PROJECT_DIR
+from pipelines.national.model import Breakdown, Measure, load_breakdowns, load_measures
+
+HEADER = "{#- generated from pipelines/national/measures/*.yml by pipelines.national.codegen -#}\n"
+MACRO_PATH = DBT_PROJECT_DIR / "macros" / "national" / "national_measure_definitions.sql"
+CATALOGUE_PATH = DBT_PROJECT_DIR / "seeds" / "national_measure_catalogue.csv"
+SUPPRESS_ON_PATH = DBT_PROJECT_DIR / "seeds" / "national_measure_suppress_on.csv"
+CATALOGUE_COLUMNS = [
+    "measure_id", "measure_name", "family", "frequency", "unit", "aggregate", "source_model",
+    "filter", "numerator_id", "denominator_id", "multiplier", "suppression", "suppress_on",
+    "breakdowns", "national_source", "description",
+]
+
+
+def _measure_data(m: Measure) -> dict:
+    return {
+        "id": m.id, "frequency": m.frequency, "aggregate": m.aggregate, "column": m.column,
+        "source": m.source, "filter": m.filter, "numerator": m.numerator,
+        "denominator": m.denominator, "multiplier": m.multiplier,
+        "count_like": m.count_like, "breakdowns": list(m.breakdowns),
+    }
+
+
+def _breakdown_data(b: Breakdown) -> dict:
+    return {
+        "key": b.key, "name": b.name, "primary_level": b.primary_level,
+        "primary_level_description": b.primary_level_description,
+        "secondary_level": b.secondary_level,
+        "secondary_level_description": b.secondary_level_description,
+        "requires": list(b.requires),
+    }
+
+
+def macro_text(measures: list[Measure], breakdowns: dict[str, Breakdown]) -> str:
+    def literal(obj: object) -> str:
+        # JSON is a valid Jinja literal for these values (strings, numbers, lists, dicts,
+        # true/false/null spelled as Jinja accepts them)
+        return json.dumps(obj, indent=2).replace(": null", ": none")
+
+    used = {b for m in measures for b in m.breakdowns}
+    bds = {k: _breakdown_data(b) for k, b in breakdowns.items() if k in used}
+    return (
+        HEADER
+        + "{% macro national_measure_definitions() %}\n"
+        + "{{ return(" + literal([_measure_data(m) for m in measures]) + ") }}\n"
+        + "{% endmacro %}\n\n"
+        + "{% macro national_breakdown_definitions() %}\n"
+        + "{{ return(" + literal(bds) + ") }}\n"
+        + "{% endmacro %}\n"
+    )
+
+
+def catalogue_text(measures: list[Measure]) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(CATALOGUE_COLUMNS)
+    for m in measures:
+        agg = m.aggregate + (f" {m.column}" if m.column else "")
+        w.writerow([
+            m.id, m.name, m.family, m.frequency, m.unit, agg, m.source or "", m.filter or "",
+            m.numerator or "", m.denominator or "", f"{m.multiplier:g}", m.suppression,
+            " ".join(m.suppress_on), " ".join(m.breakdowns), m.national_source, m.description,
+        ])
+    return buf.getvalue()
+
+
+def suppress_on_text(measures: list[Measure]) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["measure_id", "suppress_on_id"])
+    for m in measures:
+        for ref in m.suppress_on:
+            w.writerow([m.id, ref])
+    return buf.getvalue()
+
+
+def generated_files() -> dict[Path, str]:
+    breakdowns = load_breakdowns()
+    measures = load_measures(breakdowns=breakdowns)
+    return {
+        MACRO_PATH: macro_text(measures, breakdowns),
+        CATALOGUE_PATH: catalogue_text(measures),
+        SUPPRESS_ON_PATH: suppress_on_text(measures),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    check = "--check" in (argv if argv is not None else sys.argv[1:])
+    stale = []
+    for path, text in generated_files().items():
+        if check:
+            if not path.exists() or path.read_text(encoding="utf-8") != text:
+                stale.append(str(path))
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+    if stale:
+        print("out of date (run python -m pipelines.national.codegen):\n  " + "\n  ".join(stale))
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,87 @@
+"""The national measures in the published file and as national-layout CSVs.
+
+The mart (``mart_national_measures``) holds each value exactly and as NHS England would
+publish it below England level (``measure_value_rounded``: counts under 5 '*', else the
+nearest 5; percentages, means and medians '*' when their count is under 5, else 0 dp).
+
+* Internal publication: both columns, every row.
+* Public publication: only the rounded value, as ``measure_value`` (text, '*' for
+  suppressed), and, as NHS England does, no rows whose exact value is zero.
+
+``export_national_csv`` writes ``<csv folder>/national/national_measures_<YYYY-MM>.csv``
+per reporting month: the national breakdowns only, in NHS England's published column
+layout (upper case), values rounded and suppressed as national, zero rows omitted; so a
+trust can set its file beside the national publication line by line.
+"""
+
+from pathlib import Path
+
+import duckdb
+
+from pipelines.publish.disclosure import q
+from pipelines.publish.tables import Source
+
+NATIONAL_COLUMNS = [
+    "reporting_period_start", "reporting_period_end", "status", "breakdown", "primary_level",
+    "primary_level_description", "secondary_level", "secondary_level_description",
+    "measure_id", "measure_name",
+]
+# the breakdowns NHS England publishes (the others are ours: Provider; Locality, Provider; Ward)
+NATIONAL_BREAKDOWNS = ("Provider", "Sending Provider")
+PUBLISHED = "national_measures"
+CSV_FOLDER = "national"
+
+
+def national_select(source: Source, *, public: bool) -> str:
+    cols = ", ".join(q(c) for c in NATIONAL_COLUMNS)
+    order = "order by period_month, measure_id, breakdown, primary_level, secondary_level"
+    if public:
+        return (f"select {cols}, measure_value_rounded as measure_value, period_month, "
+                f"measure_frequency from {source.relation} where measure_value <> 0 {order}")
+    return (f"select {cols}, measure_value, measure_value_rounded, period_month, "
+            f"measure_frequency from {source.relation} {order}")
+
+
+def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> list[str]:
+    return [r[0] for r in con.execute(
+        "select column_name from duckdb_columns() where database_name = current_database() "
+        "and schema_name = 'main' and table_name = ? order by column_index", [name]
+    ).fetchall()]
+
+
+def export_national_csv(con: duckdb.DuckDBPyConnection, folder: Path, bom: bytes) -> dict[str, int]:
+    """Write one national-layout CSV per reporting month of the published national_measures
+    (``con`` is the finished published file); return rows per file, keyed
+    ``national/<stem>``. Nothing is written when the file has no national measures."""
+    cols = _has_table(con, PUBLISHED)
+    if not cols:
+        return {}
+    internal = "measure_value_rounded" in cols
+    value = "measure_value_rounded" if internal else "measure_value"
+    zero = "and measure_value <> 0" if internal else ""
+    breakdowns = ", ".join(f"'{b}'" for b in NATIONAL_BREAKDOWNS)
+    months = [r[0] for r in con.execute(
+        f"select distinct strftime(period_month, '%Y-%m') from main.{PUBLISHED} order by 1"
+    ).fetchall()]
+    out = folder / CSV_FOLDER
+    out.mkdir()
+    counts: dict[str, int] = {}
+    select_cols = ", ".join(f"{q(c)} as {q(c.upper())}" for c in NATIONAL_COLUMNS)
+    for month in months:
+        stem = f"national_measures_{month}"
+        where = (f"strftime(period_month, '%Y-%m') = '{month}' and breakdown in ({breakdowns}) "
+                 f"{zero}")
+        query = (f"select {select_cols}, {q(value)} as MEASURE_VALUE from main.{PUBLISHED} "
+                 f"where {where} order by MEASURE_ID, BREAKDOWN, PRIMARY_LEVEL, SECONDARY_LEVEL")
+        part = out / f".{stem}.csv.part"
+        con.execute(
+            f"copy ({query}) to '{str(part).replace(chr(39), chr(39) * 2)}' (format csv, "
+            "header true, delimiter ',', quote '\"', dateformat '%Y-%m-%d')"
+        ).fetchall()
+        with (out / f"{stem}.csv").open("wb") as dst, part.open("rb") as src:
+            dst.write(bom)
+            dst.write(src.read())
+        part.unlink()
+        counts[f"{CSV_FOLDER}/{stem}"] = int(con.execute(
+            f"select count(*) from main.{PUBLISHED} where {where}").fetchall()[0][0])
+    return counts
