@@ -47,6 +47,7 @@ def _breakdown_data(b: Breakdown) -> dict:
         "secondary_level": b.secondary_level,
         "secondary_level_description": b.secondary_level_description,
         "requires": list(b.requires),
+        "zero_fill": b.zero_fill,
     }
 
 

@@ -42,6 +42,7 @@ class Breakdown:
     secondary_level: str
     secondary_level_description: str
     requires: tuple[str, ...]
+    zero_fill: bool = False
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,7 @@ def load_breakdowns(path: Path = BREAKDOWNS_PATH) -> dict[str, Breakdown]:
             secondary_level=b["secondary_level"],
             secondary_level_description=b["secondary_level_description"],
             requires=tuple(b.get("requires") or ()),
+            zero_fill=bool(b.get("zero_fill", False)),
         )
     return out
 

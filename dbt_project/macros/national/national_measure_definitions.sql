@@ -1,8 +1,98 @@
 {#- generated from pipelines/national/measures/*.yml by pipelines.national.codegen -#}
 {% macro national_measure_definitions() %}
-{{ return([]) }}
+{{ return([
+  {
+    "id": "MHS78",
+    "frequency": "M",
+    "aggregate": "count",
+    "column": none,
+    "source": "int_nat_followup_72h_discharges",
+    "filter": "eligible_acute_discharge",
+    "numerator": none,
+    "denominator": none,
+    "multiplier": 1.0,
+    "count_like": true,
+    "breakdowns": [
+      "provider_of_responsibility",
+      "provider_locality",
+      "provider_ward"
+    ]
+  },
+  {
+    "id": "MHS79",
+    "frequency": "M",
+    "aggregate": "count",
+    "column": none,
+    "source": "int_nat_followup_72h_discharges",
+    "filter": "followed_up_within_72h",
+    "numerator": none,
+    "denominator": none,
+    "multiplier": 1.0,
+    "count_like": true,
+    "breakdowns": [
+      "provider_of_responsibility",
+      "provider_locality",
+      "provider_ward"
+    ]
+  },
+  {
+    "id": "MHS80",
+    "frequency": "M",
+    "aggregate": "ratio",
+    "column": none,
+    "source": none,
+    "filter": none,
+    "numerator": "MHS79",
+    "denominator": "MHS78",
+    "multiplier": 100.0,
+    "count_like": false,
+    "breakdowns": [
+      "provider_of_responsibility",
+      "provider_locality",
+      "provider_ward"
+    ]
+  }
+]) }}
 {% endmacro %}
 
 {% macro national_breakdown_definitions() %}
-{{ return({}) }}
+{{ return({
+  "provider_of_responsibility": {
+    "key": "provider_of_responsibility",
+    "name": "Provider of Responsibility",
+    "primary_level": "s.provider_code",
+    "primary_level_description": "s.provider_code",
+    "secondary_level": "'NONE'",
+    "secondary_level_description": "'NONE'",
+    "requires": [
+      "provider_code"
+    ],
+    "zero_fill": true
+  },
+  "provider_locality": {
+    "key": "provider_locality",
+    "name": "Provider; Locality",
+    "primary_level": "s.provider_code",
+    "primary_level_description": "s.provider_code",
+    "secondary_level": "coalesce(s.locality, 'Unknown')",
+    "secondary_level_description": "coalesce(s.locality, 'Unknown')",
+    "requires": [
+      "provider_code"
+    ],
+    "zero_fill": false
+  },
+  "provider_ward": {
+    "key": "provider_ward",
+    "name": "Provider; Ward",
+    "primary_level": "s.provider_code",
+    "primary_level_description": "s.provider_code",
+    "secondary_level": "s.ward_code",
+    "secondary_level_description": "coalesce(s.ward_name, s.ward_code)",
+    "requires": [
+      "provider_code",
+      "ward_code"
+    ],
+    "zero_fill": false
+  }
+}) }}
 {% endmacro %}

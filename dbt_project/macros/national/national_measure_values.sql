@@ -7,9 +7,10 @@
       provider that submitted month M, passing the measure's filter,
       grouped by the breakdown's levels, aggregated.
 
-    Count-like measures are zero-filled at the Provider breakdown for every provider-month
-    (NHS England's COALESCE(COUNT(...), 0)); ratios are computed from their numerator and
-    denominator measures at the same period, breakdown and levels. Values are exact. -#}
+    Count-like measures are zero-filled at the provider breakdowns (zero_fill in
+    breakdowns.yml) for every provider-month (NHS England's COALESCE(COUNT(...), 0));
+    ratios are computed from their numerator and denominator measures at the same period,
+    breakdown and levels (0 when the denominator is 0). Values are exact. -#}
 
 {% macro national_aggregate(m) -%}
     {%- if m.aggregate == 'count' -%} count(*)
@@ -80,14 +81,14 @@ aggregated as (
 zero_filled as (
 
     select * from aggregated
-{%- for m in base if m.count_like and 'provider' in m.breakdowns %}
+{%- for m in base if m.count_like %}{% for bkey in m.breakdowns if breakdowns[bkey].zero_fill %}
     union all
     select
-        '{{ m.id }}', 'Provider', p.period_month, p.provider_code, p.provider_code,
-        'NONE', 'NONE', cast(0 as double)
+        '{{ m.id }}', '{{ breakdowns[bkey].name }}', p.period_month, p.provider_code,
+        p.provider_code, 'NONE', 'NONE', cast(0 as double)
     from periods as p
     where p.frequency = '{{ m.frequency }}'
-{%- endfor %}
+{%- endfor %}{% endfor %}
 
 ),
 
@@ -116,7 +117,12 @@ ratio_values as (
         den.primary_level_description,
         den.secondary_level,
         den.secondary_level_description,
-        coalesce(num.measure_value, 0) / den.measure_value * {{ m.multiplier }} as measure_value
+        -- a zero denominator gives 0, as NHS England publishes it (72hours_Aggregate.py)
+        case
+            when den.measure_value > 0
+                then coalesce(num.measure_value, 0) / den.measure_value * {{ m.multiplier }}
+            else 0
+        end as measure_value
     from base_values as den
     left join base_values as num
         on num.measure_id = '{{ m.numerator }}'
@@ -126,7 +132,6 @@ ratio_values as (
         and num.secondary_level = den.secondary_level
     where den.measure_id = '{{ m.denominator }}'
         and den.breakdown in ({% for bkey in m.breakdowns %}'{{ breakdowns[bkey].name }}'{% if not loop.last %}, {% endif %}{% endfor %})
-        and den.measure_value > 0
 {% endfor %}
 ){% endif %}
 
