@@ -51,12 +51,191 @@
       "provider_locality",
       "provider_ward"
     ]
+  },
+  {
+    "id": "MHS01",
+    "frequency": "M",
+    "aggregate": "count_distinct",
+    "column": "person_key",
+    "source": "int_nat_monthly_referrals",
+    "filter": "is_open_at_period_end",
+    "numerator": none,
+    "denominator": none,
+    "multiplier": 1.0,
+    "count_like": true,
+    "breakdowns": [
+      "provider",
+      "provider_locality"
+    ]
+  },
+  {
+    "id": "MHS07",
+    "frequency": "M",
+    "aggregate": "count_distinct",
+    "column": "person_key",
+    "source": "int_nat_monthly_spell_events",
+    "filter": "event = 'open_at_end' and referral_open_at_period_end and person_in_mpi",
+    "numerator": none,
+    "denominator": none,
+    "multiplier": 1.0,
+    "count_like": true,
+    "breakdowns": [
+      "provider",
+      "provider_locality",
+      "provider_ward"
+    ]
+  },
+  {
+    "id": "MHS21",
+    "frequency": "M",
+    "aggregate": "count_distinct",
+    "column": "uniq_ward_stay_id",
+    "source": "int_nat_monthly_ward_stays",
+    "filter": "is_open_at_period_end and person_in_mpi",
+    "numerator": none,
+    "denominator": none,
+    "multiplier": 1.0,
+    "count_like": true,
+    "breakdowns": [
+      "provider",
+      "provider_locality",
+      "provider_ward"
+    ]
+  },
+  {
+    "id": "MHS24",
+    "frequency": "M",
+    "aggregate": "sum",
+    "column": "bed_days",
+    "source": "int_nat_monthly_ward_stays",
+    "filter": none,
+    "numerator": none,
+    "denominator": none,
+    "multiplier": 1.0,
+    "count_like": true,
+    "breakdowns": [
+      "provider",
+      "provider_locality",
+      "provider_ward"
+    ]
+  },
+  {
+    "id": "MHS25",
+    "frequency": "M",
+    "aggregate": "sum",
+    "column": "bed_days_less_leave",
+    "source": "int_nat_monthly_ward_stays",
+    "filter": none,
+    "numerator": none,
+    "denominator": none,
+    "multiplier": 1.0,
+    "count_like": true,
+    "breakdowns": [
+      "provider",
+      "provider_locality",
+      "provider_ward"
+    ]
+  },
+  {
+    "id": "MHS26",
+    "frequency": "M",
+    "aggregate": "sum",
+    "column": "crfd_days",
+    "source": "int_nat_monthly_crfd_periods",
+    "filter": none,
+    "numerator": none,
+    "denominator": none,
+    "multiplier": 1.0,
+    "count_like": true,
+    "breakdowns": [
+      "provider",
+      "provider_locality",
+      "provider_ward"
+    ]
+  },
+  {
+    "id": "MHS27",
+    "frequency": "M",
+    "aggregate": "count",
+    "column": none,
+    "source": "int_nat_monthly_spell_events",
+    "filter": "event = 'admission'",
+    "numerator": none,
+    "denominator": none,
+    "multiplier": 1.0,
+    "count_like": true,
+    "breakdowns": [
+      "provider",
+      "provider_locality",
+      "provider_ward"
+    ]
+  },
+  {
+    "id": "MHS28",
+    "frequency": "M",
+    "aggregate": "count",
+    "column": none,
+    "source": "int_nat_monthly_spell_events",
+    "filter": "event = 'discharge'",
+    "numerator": none,
+    "denominator": none,
+    "multiplier": 1.0,
+    "count_like": true,
+    "breakdowns": [
+      "provider",
+      "provider_locality",
+      "provider_ward"
+    ]
+  },
+  {
+    "id": "MHS30",
+    "frequency": "M",
+    "aggregate": "count_distinct",
+    "column": "uniq_care_cont_id",
+    "source": "int_nat_monthly_care_contacts",
+    "filter": "is_attended",
+    "numerator": none,
+    "denominator": none,
+    "multiplier": 1.0,
+    "count_like": true,
+    "breakdowns": [
+      "provider",
+      "provider_locality"
+    ]
+  },
+  {
+    "id": "MHS32",
+    "frequency": "M",
+    "aggregate": "count_distinct",
+    "column": "uniq_serv_req_id",
+    "source": "int_nat_monthly_referrals",
+    "filter": "is_received_in_period",
+    "numerator": none,
+    "denominator": none,
+    "multiplier": 1.0,
+    "count_like": true,
+    "breakdowns": [
+      "provider",
+      "provider_locality"
+    ]
   }
 ]) }}
 {% endmacro %}
 
 {% macro national_breakdown_definitions() %}
 {{ return({
+  "provider": {
+    "key": "provider",
+    "name": "Provider",
+    "primary_level": "s.provider_code",
+    "primary_level_description": "s.provider_code",
+    "secondary_level": "'NONE'",
+    "secondary_level_description": "'NONE'",
+    "requires": [
+      "provider_code"
+    ],
+    "zero_fill": true
+  },
   "provider_of_responsibility": {
     "key": "provider_of_responsibility",
     "name": "Provider of Responsibility",

@@ -1,0 +1,97 @@
+-- National MHS30 (attended contacts in RP): one row per care contact of a submission month
+-- that NHS England's MHS29_prep keeps (menh_analysis/notebooks/01_Prepare/
+-- 1.Main_monthly_prep.py lines 1336-1374), from that month's own submission only:
+-- - CareContDate between the RP start and end (a late-recorded contact dated in an earlier
+--   month is not counted again);
+-- - the person has an MPI record in the same month (INNER JOIN global_temp.CCG, built from
+--   MHS001MPI of the month with PatMRecInRP: 0.Generic_prep.py lines 215-251). NHS England
+--   matches Person_ID across all providers; our person_key is the provider's own
+--   LocalPatientId pseudonym, so the match is with the same provider's MPI of the month.
+-- MHS30 = COUNT(DISTINCT UniqCareContID) WHERE AttendStatus IN ('5', '6')
+-- (3.Provider/Outpatient-Other measures.py lines 1264-1283); no consultation mechanism
+-- condition.
+-- Locality (local breakdown only): the locality (int_teams) of the contact's team, else of
+-- the team of its referral in the same submission; contacts have no ward.
+with contacts as (
+
+    select
+        provider_code,
+        reporting_period_start as submission_month,
+        {{ next_month_start('reporting_period_start') }} as next_period_start,
+        uniq_care_cont_id,
+        uniq_serv_req_id,
+        person_key,
+        uniq_care_prof_team_local_id,
+        care_cont_date,
+        attend_status,
+        cons_mechanism_mh
+    from {{ ref('stg_mhsds__care_contact_submitted') }}
+
+),
+
+mpi as (
+
+    select distinct
+        provider_code,
+        reporting_period_start as submission_month,
+        person_key
+    from {{ ref('stg_mhsds__mpi_submitted') }}
+
+),
+
+referrals as (
+
+    select
+        provider_code,
+        reporting_period_start as submission_month,
+        uniq_serv_req_id,
+        uniq_care_prof_team_local_id
+    from {{ ref('stg_mhsds__referral_submitted') }}
+
+),
+
+teams as (
+
+    select * from {{ ref('int_teams') }}
+
+),
+
+in_scope as (
+
+    select
+        contacts.*,
+        coalesce(contacts.uniq_care_prof_team_local_id, referrals.uniq_care_prof_team_local_id)
+            as team_code
+    from contacts
+    inner join mpi
+        on mpi.provider_code = contacts.provider_code
+        and mpi.submission_month = contacts.submission_month
+        and mpi.person_key = contacts.person_key
+    left join referrals
+        on referrals.provider_code = contacts.provider_code
+        and referrals.submission_month = contacts.submission_month
+        and referrals.uniq_serv_req_id = contacts.uniq_serv_req_id
+    where contacts.care_cont_date >= contacts.submission_month
+      and contacts.care_cont_date < contacts.next_period_start
+
+)
+
+select
+    in_scope.provider_code,
+    in_scope.submission_month,
+    in_scope.uniq_care_cont_id,
+    in_scope.uniq_serv_req_id,
+    in_scope.person_key,
+    in_scope.team_code,
+    teams.locality,
+    cast(null as {{ dbt.type_string() }}) as ward_code,
+    cast(null as {{ dbt.type_string() }}) as ward_name,
+    cast(null as {{ dbt.type_string() }}) as sending_provider,
+    in_scope.care_cont_date,
+    in_scope.attend_status,
+    in_scope.cons_mechanism_mh,
+    in_scope.attend_status in ('5', '6') as is_attended
+from in_scope
+left join teams
+    on teams.provider_code = in_scope.provider_code
+    and teams.team_code = in_scope.team_code
