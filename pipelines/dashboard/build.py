@@ -15,6 +15,7 @@ from importlib import resources
 from pathlib import Path
 
 from pipelines.config import Settings
+from pipelines.dashboard import national
 from pipelines.dashboard.data import load_published
 from pipelines.dashboard.fmt import format_timestamp
 from pipelines.dashboard.model import Model
@@ -60,13 +61,16 @@ def build(settings: Settings, *, now: datetime | None = None) -> DashboardResult
         line = "Publication details not available (no publish_log)"
     doc_links = [(label, f"../{folder}/index.html") for label, folder in DOC_LINKS
                  if (publish_dir / folder / "index.html").is_file()]
+    doc_links = national.nav_links(model) + doc_links
     site = Site(published_line=line + ".", mode=mode, doc_links=doc_links,
                 generated_at=(now or datetime.now(UTC)), notes=data.notes)
 
     pages: dict[str, str] = {
-        "index.html": page(site, model, title="Overview", body=overview_body(model, site),
-                           kind="overview"),
+        "index.html": national.link_overview(page(
+            site, model, title="Overview", body=overview_body(model, site), kind="overview"),
+            model),
     }
+    pages.update(national.pages(model, site, publish_dir))
     for _domain, metrics in model.domains():
         for m in metrics:
             pages[m.page] = page(site, model, title=m.name, body=metric_body(model, m, site),

@@ -40,6 +40,9 @@ class PublishedData:
     notes: list[str] = field(default_factory=list)
     # ward rows of bed_capacity: the basis of each ward-month's available bed days
     bed_capacity: pd.DataFrame | None = None
+    # national_measures (without ward rows) and national_measure_catalogue: both or neither
+    national: pd.DataFrame | None = None
+    national_catalogue: pd.DataFrame | None = None
 
     @property
     def publication_mode(self) -> str:
@@ -160,6 +163,12 @@ def _load(con: duckdb.DuckDBPyConnection, database: Path) -> PublishedData:
                                 "where cost_method is not null"), "period_start")
 
     bed_capacity = _load_bed_capacity(con, tables)
+    national = national_catalogue = None
+    if {"national_measures", "national_measure_catalogue"} <= tables:
+        national = _dates(_df(con, "select * from national_measures where breakdown <> "
+                                   "'Provider; Ward'"), "reporting_period_start",
+                          "reporting_period_end", "period_month")
+        national_catalogue = _df(con, "select * from national_measure_catalogue")
 
     log_rows = con.execute("select * from publish_log").df() if "publish_log" in tables else None
     publish_log: dict[str, Any] = {}
@@ -173,6 +182,7 @@ def _load(con: duckdb.DuckDBPyConnection, database: Path) -> PublishedData:
         database=database, tables=tables, catalogue=catalogue, values=values, spc=spc,
         funnel=funnel, dq=dq, costs=costs, publish_log=publish_log,
         suppressed_counts=suppressed_counts, notes=notes, bed_capacity=bed_capacity,
+        national=national, national_catalogue=national_catalogue,
     )
 
 
