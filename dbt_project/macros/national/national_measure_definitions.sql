@@ -53,6 +53,414 @@
     ]
   },
   {
+    "id": "MHS140",
+    "frequency": "Q",
+    "aggregate": "count_distinct",
+    "column": "person_key",
+    "source": "int_nat_los_discharges",
+    "filter": "acute_bed = 'Adult Acute' and age_at_period_end between 18 and 64 and s.disch_date between p.window_start_month and p.reporting_period_end and (s.superseded_month is null or s.superseded_month > p.period_month)",
+    "numerator": none,
+    "denominator": none,
+    "multiplier": 1.0,
+    "count_like": true,
+    "breakdowns": [
+      "provider",
+      "provider_locality",
+      "provider_ward"
+    ]
+  },
+  {
+    "id": "MHS140a",
+    "frequency": "Q",
+    "aggregate": "mean",
+    "column": "los_days",
+    "source": "int_nat_los_discharges",
+    "filter": "acute_bed = 'Adult Acute' and age_at_period_end between 18 and 64 and s.disch_date between p.window_start_month and p.reporting_period_end and (s.superseded_month is null or s.superseded_month > p.period_month)",
+    "numerator": none,
+    "denominator": none,
+    "multiplier": 1.0,
+    "count_like": false,
+    "breakdowns": [
+      "provider",
+      "provider_locality",
+      "provider_ward"
+    ]
+  },
+  {
+    "id": "MHS140b",
+    "frequency": "Q",
+    "aggregate": "median",
+    "column": "los_days",
+    "source": "int_nat_los_discharges",
+    "filter": "acute_bed = 'Adult Acute' and age_at_period_end between 18 and 64 and s.disch_date between p.window_start_month and p.reporting_period_end and (s.superseded_month is null or s.superseded_month > p.period_month)",
+    "numerator": none,
+    "denominator": none,
+    "multiplier": 1.0,
+    "count_like": false,
+    "breakdowns": [
+      "provider",
+      "provider_locality",
+      "provider_ward"
+    ]
+  },
+  {
+    "id": "MHS100",
+    "frequency": "Q",
+    "aggregate": "count_distinct",
+    "column": "person_key",
+    "source": "int_nat_los_discharges",
+    "filter": "acute_bed = 'Adult Acute' and age_at_period_end between 18 and 64 and los_days >= 60 and s.disch_date between p.window_start_month and p.reporting_period_end and (s.superseded_month is null or s.superseded_month > p.period_month)",
+    "numerator": none,
+    "denominator": none,
+    "multiplier": 1.0,
+    "count_like": true,
+    "breakdowns": [
+      "provider",
+      "provider_locality",
+      "provider_ward"
+    ]
+  },
+  {
+    "id": "MHS100b",
+    "frequency": "Q",
+    "aggregate": "ratio",
+    "column": none,
+    "source": none,
+    "filter": none,
+    "numerator": "MHS100",
+    "denominator": "MHS140",
+    "multiplier": 100.0,
+    "count_like": false,
+    "breakdowns": [
+      "provider",
+      "provider_locality",
+      "provider_ward"
+    ]
+  },
+  {
+    "id": "MHS101",
+    "frequency": "Q",
+    "aggregate": "count_distinct",
+    "column": "person_key",
+    "source": "int_nat_los_discharges",
+    "filter": "acute_bed = 'Adult Acute' and age_at_period_end between 18 and 64 and los_days >= 90 and s.disch_date between p.window_start_month and p.reporting_period_end and (s.superseded_month is null or s.superseded_month > p.period_month)",
+    "numerator": none,
+    "denominator": none,
+    "multiplier": 1.0,
+    "count_like": true,
+    "breakdowns": [
+      "provider",
+      "provider_locality",
+      "provider_ward"
+    ]
+  },
+  {
+    "id": "MHS101b",
+    "frequency": "Q",
+    "aggregate": "ratio",
+    "column": none,
+    "source": none,
+    "filter": none,
+    "numerator": "MHS101",
+    "denominator": "MHS140",
+    "multiplier": 100.0,
+    "count_like": false,
+    "breakdowns": [
+      "provider",
+      "provider_locality",
+      "provider_ward"
+    ]
+  },
+  {
+    "id": "MHS141",
+    "frequency": "Q",
+    "aggregate": "count_distinct",
+    "column": "person_key",
+    "source": "int_nat_los_discharges",
+    "filter": "acute_bed = 'Older Adult Acute' and age_at_period_end >= 65 and s.disch_date between p.window_start_month and p.reporting_period_end and (s.superseded_month is null or s.superseded_month > p.period_month)",
+    "numerator": none,
+    "denominator": none,
+    "multiplier": 1.0,
+    "count_like": true,
+    "breakdowns": [
+      "provider",
+      "provider_locality",
+      "provider_ward"
+    ]
+  },
+  {
+    "id": "MHS141a",
+    "frequency": "Q",
+    "aggregate": "mean",
+    "column": "los_days",
+    "source": "int_nat_los_discharges",
+    "filter": "acute_bed = 'Older Adult Acute' and age_at_period_end >= 65 and s.disch_date between p.window_start_month and p.reporting_period_end and (s.superseded_month is null or s.superseded_month > p.period_month)",
+    "numerator": none,
+    "denominator": none,
+    "multiplier": 1.0,
+    "count_like": false,
+    "breakdowns": [
+      "provider",
+      "provider_locality",
+      "provider_ward"
+    ]
+  },
+  {
+    "id": "MHS141b",
+    "frequency": "Q",
+    "aggregate": "median",
+    "column": "los_days",
+    "source": "int_nat_los_discharges",
+    "filter": "acute_bed = 'Older Adult Acute' and age_at_period_end >= 65 and s.disch_date between p.window_start_month and p.reporting_period_end and (s.superseded_month is null or s.superseded_month > p.period_month)",
+    "numerator": none,
+    "denominator": none,
+    "multiplier": 1.0,
+    "count_like": false,
+    "breakdowns": [
+      "provider",
+      "provider_locality",
+      "provider_ward"
+    ]
+  },
+  {
+    "id": "MHS102",
+    "frequency": "Q",
+    "aggregate": "count_distinct",
+    "column": "person_key",
+    "source": "int_nat_los_discharges",
+    "filter": "acute_bed = 'Older Adult Acute' and age_at_period_end >= 65 and los_days >= 60 and s.disch_date between p.window_start_month and p.reporting_period_end and (s.superseded_month is null or s.superseded_month > p.period_month)",
+    "numerator": none,
+    "denominator": none,
+    "multiplier": 1.0,
+    "count_like": true,
+    "breakdowns": [
+      "provider",
+      "provider_locality",
+      "provider_ward"
+    ]
+  },
+  {
+    "id": "MHS102b",
+    "frequency": "Q",
+    "aggregate": "ratio",
+    "column": none,
+    "source": none,
+    "filter": none,
+    "numerator": "MHS102",
+    "denominator": "MHS141",
+    "multiplier": 100.0,
+    "count_like": false,
+    "breakdowns": [
+      "provider",
+      "provider_locality",
+      "provider_ward"
+    ]
+  },
+  {
+    "id": "MHS103",
+    "frequency": "Q",
+    "aggregate": "count_distinct",
+    "column": "person_key",
+    "source": "int_nat_los_discharges",
+    "filter": "acute_bed = 'Older Adult Acute' and age_at_period_end >= 65 and los_days >= 90 and s.disch_date between p.window_start_month and p.reporting_period_end and (s.superseded_month is null or s.superseded_month > p.period_month)",
+    "numerator": none,
+    "denominator": none,
+    "multiplier": 1.0,
+    "count_like": true,
+    "breakdowns": [
+      "provider",
+      "provider_locality",
+      "provider_ward"
+    ]
+  },
+  {
+    "id": "MHS103b",
+    "frequency": "Q",
+    "aggregate": "ratio",
+    "column": none,
+    "source": none,
+    "filter": none,
+    "numerator": "MHS103",
+    "denominator": "MHS141",
+    "multiplier": 100.0,
+    "count_like": false,
+    "breakdowns": [
+      "provider",
+      "provider_locality",
+      "provider_ward"
+    ]
+  },
+  {
+    "id": "MHS142",
+    "frequency": "Q",
+    "aggregate": "count_distinct",
+    "column": "person_key",
+    "source": "int_nat_los_discharges",
+    "filter": "age_at_period_end between 0 and 17 and s.disch_date between p.window_start_month and p.reporting_period_end and (s.superseded_month is null or s.superseded_month > p.period_month)",
+    "numerator": none,
+    "denominator": none,
+    "multiplier": 1.0,
+    "count_like": true,
+    "breakdowns": [
+      "provider",
+      "provider_locality",
+      "provider_ward"
+    ]
+  },
+  {
+    "id": "MHS142a",
+    "frequency": "Q",
+    "aggregate": "mean",
+    "column": "los_days",
+    "source": "int_nat_los_discharges",
+    "filter": "age_at_period_end between 0 and 17 and s.disch_date between p.window_start_month and p.reporting_period_end and (s.superseded_month is null or s.superseded_month > p.period_month)",
+    "numerator": none,
+    "denominator": none,
+    "multiplier": 1.0,
+    "count_like": false,
+    "breakdowns": [
+      "provider",
+      "provider_locality",
+      "provider_ward"
+    ]
+  },
+  {
+    "id": "MHS142b",
+    "frequency": "Q",
+    "aggregate": "median",
+    "column": "los_days",
+    "source": "int_nat_los_discharges",
+    "filter": "age_at_period_end between 0 and 17 and s.disch_date between p.window_start_month and p.reporting_period_end and (s.superseded_month is null or s.superseded_month > p.period_month)",
+    "numerator": none,
+    "denominator": none,
+    "multiplier": 1.0,
+    "count_like": false,
+    "breakdowns": [
+      "provider",
+      "provider_locality",
+      "provider_ward"
+    ]
+  },
+  {
+    "id": "MHS104",
+    "frequency": "Q",
+    "aggregate": "count_distinct",
+    "column": "person_key",
+    "source": "int_nat_los_discharges",
+    "filter": "age_at_period_end between 0 and 17 and los_days >= 60 and s.disch_date between p.window_start_month and p.reporting_period_end and (s.superseded_month is null or s.superseded_month > p.period_month)",
+    "numerator": none,
+    "denominator": none,
+    "multiplier": 1.0,
+    "count_like": true,
+    "breakdowns": [
+      "provider",
+      "provider_locality",
+      "provider_ward"
+    ]
+  },
+  {
+    "id": "MHS104b",
+    "frequency": "Q",
+    "aggregate": "ratio",
+    "column": none,
+    "source": none,
+    "filter": none,
+    "numerator": "MHS104",
+    "denominator": "MHS142",
+    "multiplier": 100.0,
+    "count_like": false,
+    "breakdowns": [
+      "provider",
+      "provider_locality",
+      "provider_ward"
+    ]
+  },
+  {
+    "id": "MHS105",
+    "frequency": "Q",
+    "aggregate": "count_distinct",
+    "column": "person_key",
+    "source": "int_nat_los_discharges",
+    "filter": "age_at_period_end between 0 and 17 and los_days >= 90 and s.disch_date between p.window_start_month and p.reporting_period_end and (s.superseded_month is null or s.superseded_month > p.period_month)",
+    "numerator": none,
+    "denominator": none,
+    "multiplier": 1.0,
+    "count_like": true,
+    "breakdowns": [
+      "provider",
+      "provider_locality",
+      "provider_ward"
+    ]
+  },
+  {
+    "id": "MHS105b",
+    "frequency": "Q",
+    "aggregate": "ratio",
+    "column": none,
+    "source": none,
+    "filter": none,
+    "numerator": "MHS105",
+    "denominator": "MHS142",
+    "multiplier": 100.0,
+    "count_like": false,
+    "breakdowns": [
+      "provider",
+      "provider_locality",
+      "provider_ward"
+    ]
+  },
+  {
+    "id": "MHS156",
+    "frequency": "Q",
+    "aggregate": "count_distinct",
+    "column": "uniq_hosp_prov_spell_id",
+    "source": "int_nat_los_spells",
+    "filter": "has_acute_discharge_bed and age_at_period_end >= 18 and s.disch_date between p.window_start_month and p.reporting_period_end and (s.superseded_month is null or s.superseded_month > p.period_month)",
+    "numerator": none,
+    "denominator": none,
+    "multiplier": 1.0,
+    "count_like": true,
+    "breakdowns": [
+      "provider",
+      "provider_locality",
+      "provider_ward"
+    ]
+  },
+  {
+    "id": "MHS156a",
+    "frequency": "Q",
+    "aggregate": "sum",
+    "column": "los_days",
+    "source": "int_nat_los_spells",
+    "filter": "has_acute_discharge_bed and age_at_period_end >= 18 and s.disch_date between p.window_start_month and p.reporting_period_end and (s.superseded_month is null or s.superseded_month > p.period_month)",
+    "numerator": none,
+    "denominator": none,
+    "multiplier": 1.0,
+    "count_like": true,
+    "breakdowns": [
+      "provider",
+      "provider_locality",
+      "provider_ward"
+    ]
+  },
+  {
+    "id": "MHS156b",
+    "frequency": "Q",
+    "aggregate": "mean",
+    "column": "los_days",
+    "source": "int_nat_los_spells",
+    "filter": "has_acute_discharge_bed and age_at_period_end >= 18 and s.disch_date between p.window_start_month and p.reporting_period_end and (s.superseded_month is null or s.superseded_month > p.period_month)",
+    "numerator": none,
+    "denominator": none,
+    "multiplier": 1.0,
+    "count_like": false,
+    "breakdowns": [
+      "provider",
+      "provider_locality",
+      "provider_ward"
+    ]
+  },
+  {
     "id": "MHS01",
     "frequency": "M",
     "aggregate": "count_distinct",

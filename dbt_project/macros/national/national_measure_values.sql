@@ -7,6 +7,10 @@
       provider that submitted month M, passing the measure's filter,
       grouped by the breakdown's levels, aggregated.
 
+    The prep model is aliased s and the period p: a filter may use p.period_month,
+    p.window_start_month and p.reporting_period_end (documented in
+    docs/national-measures.md; the length-of-stay filters rely on them).
+
     Count-like measures are zero-filled at the provider breakdowns (zero_fill in
     breakdowns.yml) for every provider-month (NHS England's COALESCE(COUNT(...), 0));
     ratios are computed from their numerator and denominator measures at the same period,
