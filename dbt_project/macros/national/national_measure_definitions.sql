@@ -626,6 +626,390 @@
       "provider",
       "provider_locality"
     ]
+  },
+  {
+    "id": "OAP01M",
+    "frequency": "M",
+    "aggregate": "count_distinct",
+    "column": "referral_key",
+    "source": "int_nat_oaps_referrals",
+    "filter": "s.window_months = 1 and s.window_end_month = p.period_month and s.received_in_window",
+    "numerator": none,
+    "denominator": none,
+    "multiplier": 1.0,
+    "count_like": true,
+    "breakdowns": [
+      "receiving_provider",
+      "sending_provider"
+    ]
+  },
+  {
+    "id": "OAP01Q",
+    "frequency": "Q",
+    "aggregate": "count_distinct",
+    "column": "referral_key",
+    "source": "int_nat_oaps_referrals",
+    "filter": "s.window_months = 3 and s.window_end_month = p.period_month and s.received_in_window",
+    "numerator": none,
+    "denominator": none,
+    "multiplier": 1.0,
+    "count_like": true,
+    "breakdowns": [
+      "receiving_provider",
+      "sending_provider"
+    ]
+  },
+  {
+    "id": "OAP01Y",
+    "frequency": "Y",
+    "aggregate": "count_distinct",
+    "column": "referral_key",
+    "source": "int_nat_oaps_referrals",
+    "filter": "s.window_months = 12 and s.window_end_month = p.period_month and s.received_in_window",
+    "numerator": none,
+    "denominator": none,
+    "multiplier": 1.0,
+    "count_like": true,
+    "breakdowns": [
+      "receiving_provider",
+      "sending_provider"
+    ]
+  },
+  {
+    "id": "OAP01aM",
+    "frequency": "M",
+    "aggregate": "count_distinct",
+    "column": "referral_key",
+    "source": "int_nat_oaps_referrals",
+    "filter": "s.window_months = 1 and s.window_end_month = p.period_month and s.received_in_window and s.start_acute_bed = 'Y'",
+    "numerator": none,
+    "denominator": none,
+    "multiplier": 1.0,
+    "count_like": true,
+    "breakdowns": [
+      "receiving_provider",
+      "sending_provider"
+    ]
+  },
+  {
+    "id": "OAP01aQ",
+    "frequency": "Q",
+    "aggregate": "count_distinct",
+    "column": "referral_key",
+    "source": "int_nat_oaps_referrals",
+    "filter": "s.window_months = 3 and s.window_end_month = p.period_month and s.received_in_window and s.start_acute_bed = 'Y'",
+    "numerator": none,
+    "denominator": none,
+    "multiplier": 1.0,
+    "count_like": true,
+    "breakdowns": [
+      "receiving_provider",
+      "sending_provider"
+    ]
+  },
+  {
+    "id": "OAP01aY",
+    "frequency": "Y",
+    "aggregate": "count_distinct",
+    "column": "referral_key",
+    "source": "int_nat_oaps_referrals",
+    "filter": "s.window_months = 12 and s.window_end_month = p.period_month and s.received_in_window and s.start_acute_bed = 'Y'",
+    "numerator": none,
+    "denominator": none,
+    "multiplier": 1.0,
+    "count_like": true,
+    "breakdowns": [
+      "receiving_provider",
+      "sending_provider"
+    ]
+  },
+  {
+    "id": "OAP02M",
+    "frequency": "M",
+    "aggregate": "sum",
+    "column": "bed_days",
+    "source": "int_nat_oaps_referrals",
+    "filter": "s.window_months = 1 and s.window_end_month = p.period_month",
+    "numerator": none,
+    "denominator": none,
+    "multiplier": 1.0,
+    "count_like": true,
+    "breakdowns": [
+      "receiving_provider",
+      "sending_provider"
+    ]
+  },
+  {
+    "id": "OAP02Q",
+    "frequency": "Q",
+    "aggregate": "sum",
+    "column": "bed_days",
+    "source": "int_nat_oaps_referrals",
+    "filter": "s.window_months = 3 and s.window_end_month = p.period_month",
+    "numerator": none,
+    "denominator": none,
+    "multiplier": 1.0,
+    "count_like": true,
+    "breakdowns": [
+      "receiving_provider",
+      "sending_provider"
+    ]
+  },
+  {
+    "id": "OAP02Y",
+    "frequency": "Y",
+    "aggregate": "sum",
+    "column": "bed_days",
+    "source": "int_nat_oaps_referrals",
+    "filter": "s.window_months = 12 and s.window_end_month = p.period_month",
+    "numerator": none,
+    "denominator": none,
+    "multiplier": 1.0,
+    "count_like": true,
+    "breakdowns": [
+      "receiving_provider",
+      "sending_provider"
+    ]
+  },
+  {
+    "id": "OAP02aM",
+    "frequency": "M",
+    "aggregate": "sum",
+    "column": "acute_bed_days",
+    "source": "int_nat_oaps_referrals",
+    "filter": "s.window_months = 1 and s.window_end_month = p.period_month",
+    "numerator": none,
+    "denominator": none,
+    "multiplier": 1.0,
+    "count_like": true,
+    "breakdowns": [
+      "receiving_provider",
+      "sending_provider"
+    ]
+  },
+  {
+    "id": "OAP02aQ",
+    "frequency": "Q",
+    "aggregate": "sum",
+    "column": "acute_bed_days",
+    "source": "int_nat_oaps_referrals",
+    "filter": "s.window_months = 3 and s.window_end_month = p.period_month",
+    "numerator": none,
+    "denominator": none,
+    "multiplier": 1.0,
+    "count_like": true,
+    "breakdowns": [
+      "receiving_provider",
+      "sending_provider"
+    ]
+  },
+  {
+    "id": "OAP02aY",
+    "frequency": "Y",
+    "aggregate": "sum",
+    "column": "acute_bed_days",
+    "source": "int_nat_oaps_referrals",
+    "filter": "s.window_months = 12 and s.window_end_month = p.period_month",
+    "numerator": none,
+    "denominator": none,
+    "multiplier": 1.0,
+    "count_like": true,
+    "breakdowns": [
+      "receiving_provider",
+      "sending_provider"
+    ]
+  },
+  {
+    "id": "OAP03M",
+    "frequency": "M",
+    "aggregate": "count_distinct",
+    "column": "referral_key",
+    "source": "int_nat_oaps_referrals",
+    "filter": "s.window_months = 1 and s.window_end_month = p.period_month and s.active_at_end",
+    "numerator": none,
+    "denominator": none,
+    "multiplier": 1.0,
+    "count_like": true,
+    "breakdowns": [
+      "receiving_provider",
+      "sending_provider"
+    ]
+  },
+  {
+    "id": "OAP03Q",
+    "frequency": "Q",
+    "aggregate": "count_distinct",
+    "column": "referral_key",
+    "source": "int_nat_oaps_referrals",
+    "filter": "s.window_months = 1 and s.window_end_month = p.period_month and s.active_at_end",
+    "numerator": none,
+    "denominator": none,
+    "multiplier": 1.0,
+    "count_like": true,
+    "breakdowns": [
+      "receiving_provider",
+      "sending_provider"
+    ]
+  },
+  {
+    "id": "OAP03Y",
+    "frequency": "Y",
+    "aggregate": "count_distinct",
+    "column": "referral_key",
+    "source": "int_nat_oaps_referrals",
+    "filter": "s.window_months = 1 and s.window_end_month = p.period_month and s.active_at_end",
+    "numerator": none,
+    "denominator": none,
+    "multiplier": 1.0,
+    "count_like": true,
+    "breakdowns": [
+      "receiving_provider",
+      "sending_provider"
+    ]
+  },
+  {
+    "id": "OAP03aM",
+    "frequency": "M",
+    "aggregate": "count_distinct",
+    "column": "referral_key",
+    "source": "int_nat_oaps_referrals",
+    "filter": "s.window_months = 1 and s.window_end_month = p.period_month and s.active_at_end and s.active_acute_bed = 'Y'",
+    "numerator": none,
+    "denominator": none,
+    "multiplier": 1.0,
+    "count_like": true,
+    "breakdowns": [
+      "receiving_provider",
+      "sending_provider"
+    ]
+  },
+  {
+    "id": "OAP03aQ",
+    "frequency": "Q",
+    "aggregate": "count_distinct",
+    "column": "referral_key",
+    "source": "int_nat_oaps_referrals",
+    "filter": "s.window_months = 1 and s.window_end_month = p.period_month and s.active_at_end and s.active_acute_bed = 'Y'",
+    "numerator": none,
+    "denominator": none,
+    "multiplier": 1.0,
+    "count_like": true,
+    "breakdowns": [
+      "receiving_provider",
+      "sending_provider"
+    ]
+  },
+  {
+    "id": "OAP03aY",
+    "frequency": "Y",
+    "aggregate": "count_distinct",
+    "column": "referral_key",
+    "source": "int_nat_oaps_referrals",
+    "filter": "s.window_months = 1 and s.window_end_month = p.period_month and s.active_at_end and s.active_acute_bed = 'Y'",
+    "numerator": none,
+    "denominator": none,
+    "multiplier": 1.0,
+    "count_like": true,
+    "breakdowns": [
+      "receiving_provider",
+      "sending_provider"
+    ]
+  },
+  {
+    "id": "OAP04M",
+    "frequency": "M",
+    "aggregate": "count_distinct",
+    "column": "referral_key",
+    "source": "int_nat_oaps_referrals",
+    "filter": "s.window_months = 1 and s.window_end_month = p.period_month and s.ended_in_window",
+    "numerator": none,
+    "denominator": none,
+    "multiplier": 1.0,
+    "count_like": true,
+    "breakdowns": [
+      "receiving_provider",
+      "sending_provider"
+    ]
+  },
+  {
+    "id": "OAP04Q",
+    "frequency": "Q",
+    "aggregate": "count_distinct",
+    "column": "referral_key",
+    "source": "int_nat_oaps_referrals",
+    "filter": "s.window_months = 3 and s.window_end_month = p.period_month and s.ended_in_window",
+    "numerator": none,
+    "denominator": none,
+    "multiplier": 1.0,
+    "count_like": true,
+    "breakdowns": [
+      "receiving_provider",
+      "sending_provider"
+    ]
+  },
+  {
+    "id": "OAP04Y",
+    "frequency": "Y",
+    "aggregate": "count_distinct",
+    "column": "referral_key",
+    "source": "int_nat_oaps_referrals",
+    "filter": "s.window_months = 12 and s.window_end_month = p.period_month and s.ended_in_window",
+    "numerator": none,
+    "denominator": none,
+    "multiplier": 1.0,
+    "count_like": true,
+    "breakdowns": [
+      "receiving_provider",
+      "sending_provider"
+    ]
+  },
+  {
+    "id": "OAP04aM",
+    "frequency": "M",
+    "aggregate": "count_distinct",
+    "column": "referral_key",
+    "source": "int_nat_oaps_referrals",
+    "filter": "s.window_months = 1 and s.window_end_month = p.period_month and s.ended_in_window and s.end_acute_bed = 'Y'",
+    "numerator": none,
+    "denominator": none,
+    "multiplier": 1.0,
+    "count_like": true,
+    "breakdowns": [
+      "receiving_provider",
+      "sending_provider"
+    ]
+  },
+  {
+    "id": "OAP04aQ",
+    "frequency": "Q",
+    "aggregate": "count_distinct",
+    "column": "referral_key",
+    "source": "int_nat_oaps_referrals",
+    "filter": "s.window_months = 3 and s.window_end_month = p.period_month and s.ended_in_window and s.end_acute_bed = 'Y'",
+    "numerator": none,
+    "denominator": none,
+    "multiplier": 1.0,
+    "count_like": true,
+    "breakdowns": [
+      "receiving_provider",
+      "sending_provider"
+    ]
+  },
+  {
+    "id": "OAP04aY",
+    "frequency": "Y",
+    "aggregate": "count_distinct",
+    "column": "referral_key",
+    "source": "int_nat_oaps_referrals",
+    "filter": "s.window_months = 12 and s.window_end_month = p.period_month and s.ended_in_window and s.end_acute_bed = 'Y'",
+    "numerator": none,
+    "denominator": none,
+    "multiplier": 1.0,
+    "count_like": true,
+    "breakdowns": [
+      "receiving_provider",
+      "sending_provider"
+    ]
   }
 ]) }}
 {% endmacro %}
@@ -655,6 +1039,30 @@
       "provider_code"
     ],
     "zero_fill": true
+  },
+  "receiving_provider": {
+    "key": "receiving_provider",
+    "name": "Receiving Provider",
+    "primary_level": "s.provider_code",
+    "primary_level_description": "s.provider_code",
+    "secondary_level": "'NONE'",
+    "secondary_level_description": "'NONE'",
+    "requires": [
+      "provider_code"
+    ],
+    "zero_fill": true
+  },
+  "sending_provider": {
+    "key": "sending_provider",
+    "name": "Sending Provider",
+    "primary_level": "s.sending_provider",
+    "primary_level_description": "s.sending_provider",
+    "secondary_level": "'NONE'",
+    "secondary_level_description": "'NONE'",
+    "requires": [
+      "sending_provider"
+    ],
+    "zero_fill": false
   },
   "provider_locality": {
     "key": "provider_locality",
