@@ -18,6 +18,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.national.model import load_breakdowns
 from pipelines.publish.disclosure import q
 from pipelines.publish.tables import Source
 
@@ -26,8 +27,9 @@ NATIONAL_COLUMNS = [
     "primary_level_description", "secondary_level", "secondary_level_description",
     "measure_id", "measure_name",
 ]
-# the breakdowns NHS England publishes (the others are ours: Provider; Locality, Provider; Ward)
-NATIONAL_BREAKDOWNS = ("Provider", "Sending Provider")
+# the breakdowns NHS England publishes (pipelines/national/breakdowns.yml, national: true);
+# the others are ours (Provider; Locality, Provider; Ward)
+NATIONAL_BREAKDOWNS = tuple(b.name for b in load_breakdowns().values() if b.national)
 PUBLISHED = "national_measures"
 CSV_FOLDER = "national"
 
