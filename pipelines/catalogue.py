@@ -24,11 +24,15 @@ class Metric:
     denominator_definition: str
     unit: str
     better_direction: str
-    national_measure_id: str
+    national_measure_id: str  # set only where the local definition is identical
+    national_relation: str  # "identical to ...", "similar to ... (national: ...)" or empty
     target_value: float | None
     target_type: str
     value_kind: str
     source_tables: str
+
+
+VALUE_KINDS = ("count", "ratio", "mean", "median")
 
 
 def load_catalogue(path: Path = CATALOGUE_PATH) -> list[Metric]:
@@ -37,5 +41,6 @@ def load_catalogue(path: Path = CATALOGUE_PATH) -> list[Metric]:
     out = []
     for r in rows:
         target = r.get("target_value") or ""
-        out.append(Metric(**{**r, "target_value": float(target) if target else None}))
+        out.append(Metric(**{"national_relation": "", **r,
+                             "target_value": float(target) if target else None}))
     return out

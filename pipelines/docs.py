@@ -7,7 +7,7 @@
 import sys
 from pathlib import Path
 
-from pipelines.catalogue import DOMAINS, load_catalogue
+from pipelines.catalogue import DOMAINS, Metric, load_catalogue
 from pipelines.config import PROJECT_ROOT
 from pipelines.contract import load_contract
 from pipelines.contract.codegen import model_name
@@ -18,6 +18,13 @@ DOCS = PROJECT_ROOT / "docs"
 
 def _cell(text: object) -> str:
     return str(text or "").replace("|", "\\|").replace("\n", " ")
+
+
+def _national_cell(m: Metric) -> str:
+    """The national measure a local metric is identical to, or how it relates to one."""
+    if m.national_measure_id:
+        return m.national_measure_id
+    return _cell(m.national_relation)
 
 
 def metrics_md() -> str:
@@ -39,7 +46,7 @@ def metrics_md() -> str:
             continue
         lines += [f"## {domain.capitalize()}", "",
                   "| id | name | definition | numerator / denominator | unit | better | "
-                  "national ID | target | sources |",
+                  "national (identical ID, or relation) | target | sources |",
                   "|---|---|---|---|---|---|---|---|---|"]
         for m in ms:
             nd = _cell(m.numerator_definition)
@@ -50,7 +57,7 @@ def metrics_md() -> str:
                 target = f"{'at most' if m.target_type == 'max' else 'at least'} {m.target_value:g}"
             lines.append(
                 f"| `{m.metric_id}` | {_cell(m.metric_name)} | {_cell(m.description)} | {nd} | "
-                f"{m.unit} | {m.better_direction} | {m.national_measure_id or ''} | {target} | "
+                f"{m.unit} | {m.better_direction} | {_national_cell(m)} | {target} | "
                 f"{_cell(m.source_tables)} |"
             )
         lines.append("")

@@ -1,14 +1,24 @@
 """Disclosure control: NHS England's small-number rule, as SQL over a table being published.
 
 Public mode, for every row (all our levels - provider, locality, ward, team - are
-below national, so the rule applies everywhere):
+below national, so the rule applies everywhere). NHS England's rule
+(menh_publications/notebooks/94_Round_output.py, menh_analysis/notebooks/02_Aggregate/
+95.Round_output.py): counts under 5 suppressed, else rounded to the nearest 5;
+proportions computed from unrounded values and suppressed when their numerator or
+denominator is; means and medians suppressed when their count is. Here:
 
 * a count under 5 (including 0) is suppressed (null); other counts are rounded to
   the nearest 5;
-* a ratio, percentage or mean is suppressed when its numerator or denominator is
-  under 5, otherwise rounded to 0 dp - from the unrounded figures, i.e. the mart's
-  ``value`` is rounded, never recomputed from rounded counts;
-* numerator and denominator are counts themselves and are suppressed/rounded too;
+* a ratio or percentage (value_kind ``ratio``) is suppressed when its numerator or
+  denominator is under 5, otherwise rounded to 0 dp - from the unrounded figures,
+  i.e. the mart's ``value`` is rounded, never recomputed from rounded counts;
+* a mean or median (value_kind ``mean``, ``median``) is suppressed when its count
+  measure - the denominator, the number of spells, people or units it is computed
+  over - is under 5, never because of its own value or its numerator; otherwise
+  rounded to 0 dp;
+* numerator and denominator are counts themselves and are suppressed/rounded too,
+  except a median's numerator: it holds the median itself (metric_rollup), so it is
+  withheld (null) and the median is published only as the rounded ``value``;
 * a boolean ``suppressed`` column says the row's value was withheld.
 
 Internal mode keeps exact figures and ``suppressed`` is false everywhere.
@@ -54,6 +64,10 @@ _COUNT = re.compile(
 _RATIO = re.compile(
     r"(?i)(pct|percent|rate|ratio|mean|median|average|avg|limit|ucl|lcl)|_per_"
 )
+
+# value_kinds of the catalogue (pipelines.catalogue.VALUE_KINDS) whose suppression is
+# decided by their count measure (the denominator) alone
+COUNT_MEASURED_KINDS = ("mean", "median")
 
 # Columns shared with metric_values that identify the same figure in another table.
 METRIC_KEYS = [
@@ -130,15 +144,18 @@ def _row_suppressed_sql(shape: TableShape, mv_join: bool) -> str:
         if num and den:
             t = THRESHOLD
             ratio = f"({num} is null or {num} < {t} or {den} is null or {den} < {t})"
-            mean = f"({den} is null or {den} < {t} or coalesce({num} < {t}, false))"
+            # a mean or median: on its count measure only (NHS England), never on its
+            # own value nor on its numerator (a sum, or for a median the median itself)
+            mean = f"({den} is null or {den} < {t})"
         elif mv_join:  # judged by the same figure in metric_values; unmatched is withheld
             ratio = mean = "__mv_suppressed is null"
         else:
             ratio = mean = "true"
+        kinds = ", ".join(f"'{k}'" for k in COUNT_MEASURED_KINDS)
         parts.append(
-            f"case {_kind_sql(shape)} "
-            f"when 'count' then coalesce({count_base} < {THRESHOLD}, false) "
-            f"when 'mean' then {mean} else {ratio} end"
+            f"case when {_kind_sql(shape)} = 'count' "
+            f"then coalesce({count_base} < {THRESHOLD}, false) "
+            f"when {_kind_sql(shape)} in ({kinds}) then {mean} else {ratio} end"
         )
     else:
         parts += [f"coalesce({c} < {THRESHOLD}, false)" for c in (num, den) if c]
@@ -149,6 +166,10 @@ def _row_suppressed_sql(shape: TableShape, mv_join: bool) -> str:
 
 def _column_sql(name: str, dtype: str, role: Role, shape: TableShape) -> str:
     c = q(name)
+    if role is Role.COUNT and name == "numerator" and shape.kind_column is not None:
+        # a median's numerator is the median itself, not a count: never published
+        return (f"cast(case when {_kind_sql(shape)} = 'median' then null "
+                f"else {count_sql(c, dtype)} end as {dtype}) as {c}")
     if role is Role.COUNT:
         return f"{count_sql(c, dtype)} as {c}"
     if role is Role.VALUE:

@@ -43,10 +43,12 @@ Productivity index = 100 x output / input:
 Quality adjustment: January has two index discharges (S1 readmitted as S2
 within 30 days: r = 1/2) and two eligible follow-ups (S1 followed up on day
 2, S2 not: f = 1/2), so the base rates are r0 = 0.5, f0 = 0.5. May has one
-(S3: not readmitted, followed up next day): q = 0.5 x (1 - 0) / (1 - 0.5)
-+ 0.5 x 1 / 0.5 = 2. The inpatient part of V_May(1) is 21,000, so
-output_qa = 104.6772 x (2,000 + 2 x 21,000) / 23,000 = 200.2520 and
-productivity_qa = 100 x 200.2520 / 136.4222 = 146.7883. Other months: q = 1.
+(S3: not readmitted, followed up next day), but May is the latest month, so its
+30-day readmission window is unfinished (issue #15): the readmission part uses the
+latest complete month's rate, which is the base rate (component 1), and
+q = 0.5 x 1 + 0.5 x 1 / 0.5 = 1.5. The inpatient part of V_May(1) is 21,000, so
+output_qa = 104.6772 x (2,000 + 1.5 x 21,000) / 23,000 = 152.4646 and
+productivity_qa = 100 x 152.4646 / 136.4222 = 111.7595. Other months: q = 1.
 """
 
 from datetime import datetime
@@ -313,9 +315,9 @@ def test_quality_adjustment(wh) -> None:
         assert got[month][4] == pytest.approx(1.0), month
         assert got[month][5] == pytest.approx(got[month][1]), month
     may = got["2024-05"]
-    assert may[4] == pytest.approx(2.0)
-    assert may[5] == pytest.approx(200.2520, abs=1e-3)
-    assert may[6] == pytest.approx(146.7883, abs=1e-3)
+    assert may[4] == pytest.approx(1.5)
+    assert may[5] == pytest.approx(152.4646, abs=1e-3)
+    assert may[6] == pytest.approx(111.7595, abs=1e-3)
 
 
 def test_locality_equals_provider_when_everything_is_in_one_locality(wh) -> None:
@@ -341,7 +343,7 @@ def test_metric_rows_for_mart_metric_values(wh) -> None:
     num, den, value, _ = got["input_index"]
     assert (num, den) == (pytest.approx(26500 / 1.05), pytest.approx(18500))
     assert got["productivity_index"][2] == pytest.approx(76.7300, abs=1e-3)
-    assert got["productivity_index_quality_adjusted"][2] == pytest.approx(146.7883, abs=1e-3)
+    assert got["productivity_index_quality_adjusted"][2] == pytest.approx(111.7595, abs=1e-3)
     # five months only: no rolling 12-month rows
     assert (
         wh.execute(

@@ -133,6 +133,8 @@ def spc(tmp_path_factory: pytest.TempPathFactory):
             numerator double, denominator double, value double)""")
     con.executemany("insert into marts.mart_metric_values values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     rows)
+    # every point final (mart_metric_values.is_complete, issue #15)
+    con.execute("alter table marts.mart_metric_values add column is_complete boolean default true")
     con.close()
     run_dbt(s, ["build", "--select", "metric_catalogue int_spc_points int_spc_rules mart_spc",
                 "--indirect-selection", "cautious"])

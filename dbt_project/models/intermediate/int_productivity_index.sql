@@ -17,12 +17,64 @@
 --   emergency readmission within 30 days rate, f = 72-hour follow-up rate,
 --   _0 = pooled over the base months; a component is 1 when its rate cannot
 --   be computed); OI^Q_t = OI_t x (V_t - IP_t + IP_t x q_t) / V_t.
+--   Unfinished readmission windows (int_productivity_periods.readmission_window_complete
+--   false: the newest month(s), whose discharges cannot yet have had 30 days to be
+--   readmitted) are kept out of the quality adjustment: they are left out of the
+--   base rate r_0, and a month whose window is unfinished uses the rate of the unit's
+--   latest complete month instead of its own (readmission_rate_month says which;
+--   quality_adjustment_complete is false on such a month and on every rolling window
+--   containing one, so those figures are provisional).
 --   Rolling 12 months (windows of 12 consecutive submitted months ending in
 --   period_start): means of the monthly indices over the window, PI = 100 x
 --   mean OI / mean II; money columns are 12-month sums.
 with unit_months as (
 
-    select * from {{ ref('int_productivity_unit_months') }}
+    select
+        unit_months.*,
+        periods.readmission_window_complete
+    from {{ ref('int_productivity_unit_months') }} as unit_months
+    inner join {{ ref('int_productivity_periods') }} as periods
+        on periods.provider_code = unit_months.provider_code
+        and periods.period_start = unit_months.period_start
+
+),
+
+last_complete_readmission as (
+
+    -- each unit's latest month whose readmission windows have all closed
+    select provider_code, level, unit_code, max(period_start) as period_start
+    from unit_months
+    where readmission_window_complete
+    group by provider_code, level, unit_code
+
+),
+
+readmission_used as (
+
+    -- the readmission counts the quality factor uses: the month's own when its
+    -- windows have closed, else those of the unit's latest complete month
+    select
+        m.provider_code,
+        m.level,
+        m.unit_code,
+        m.period_start,
+        m.readmission_window_complete,
+        case when m.readmission_window_complete then m.period_start
+             else last_complete.period_start end as readmission_rate_month,
+        case when m.readmission_window_complete then m.readmitted_discharges
+             else carried.readmitted_discharges end as readmitted_discharges,
+        case when m.readmission_window_complete then m.readmission_index_discharges
+             else carried.readmission_index_discharges end as readmission_index_discharges
+    from unit_months as m
+    left join last_complete_readmission as last_complete
+        on last_complete.provider_code = m.provider_code
+        and last_complete.level = m.level
+        and last_complete.unit_code = m.unit_code
+    left join unit_months as carried
+        on carried.provider_code = m.provider_code
+        and carried.level = m.level
+        and carried.unit_code = m.unit_code
+        and carried.period_start = last_complete.period_start
 
 ),
 
@@ -95,8 +147,11 @@ base as (
         avg(deflator_index) as base_deflator_index,
         count(deflator_index) as base_deflated_months,
         count(*) as base_months,
-        sum(readmitted_discharges) as base_readmitted,
-        sum(readmission_index_discharges) as base_readmission_index,
+        -- unfinished readmission windows are left out of the base rate
+        sum(case when readmission_window_complete then readmitted_discharges else 0 end)
+            as base_readmitted,
+        sum(case when readmission_window_complete then readmission_index_discharges else 0 end)
+            as base_readmission_index,
         sum(followed_up_discharges) as base_followed_up,
         sum(followup_eligible_discharges) as base_followup_eligible
     from unit_months
@@ -160,11 +215,15 @@ monthly_parts as (
             as link_start_index,
         case when m.link_period = 0 then base.base_output_gbp
              else prior.mean_output_own end as link_reference_gbp,
+        readmission.readmission_rate_month,
+        readmission.readmission_window_complete as quality_adjustment_complete,
         -- quality components (1 when a rate cannot be computed)
         case
-            when m.readmission_index_discharges > 0 and base.base_readmission_index > 0
+            when readmission.readmission_index_discharges > 0
+                and base.base_readmission_index > 0
                 and base.base_readmitted < base.base_readmission_index
-                then (1.0 - cast(m.readmitted_discharges as double) / m.readmission_index_discharges)
+                then (1.0 - cast(readmission.readmitted_discharges as double)
+                        / readmission.readmission_index_discharges)
                     / (1.0 - cast(base.base_readmitted as double) / base.base_readmission_index)
             else 1.0
         end as readmission_component,
@@ -188,6 +247,11 @@ monthly_parts as (
         and prior.level = m.level
         and prior.unit_code = m.unit_code
         and prior.link_period = m.link_period - 1
+    inner join readmission_used as readmission
+        on readmission.provider_code = m.provider_code
+        and readmission.level = m.level
+        and readmission.unit_code = m.unit_code
+        and readmission.period_start = m.period_start
 
 ),
 
@@ -239,7 +303,9 @@ monthly_rows as (
         quality_factor,
         output_index_quality_adjusted,
         100.0 * output_index_quality_adjusted / nullif(input_index, 0)
-            as productivity_index_quality_adjusted
+            as productivity_index_quality_adjusted,
+        readmission_rate_month,
+        quality_adjustment_complete
     from monthly
 
 ),
@@ -276,7 +342,10 @@ rolling as (
         cast(null as double) as quality_factor,
         avg(w.output_index_quality_adjusted) as output_index_quality_adjusted,
         100.0 * avg(w.output_index_quality_adjusted) / nullif(avg(w.input_index), 0)
-            as productivity_index_quality_adjusted
+            as productivity_index_quality_adjusted,
+        cast(null as date) as readmission_rate_month,
+        min(case when w.quality_adjustment_complete then 1 else 0 end) = 1
+            as quality_adjustment_complete
     from window_ends as e
     inner join monthly_rows as w
         on w.provider_code = e.provider_code

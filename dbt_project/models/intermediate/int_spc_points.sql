@@ -7,6 +7,10 @@
 -- Activity counts (value_kind count in count, people or days) are zero-filled
 -- for submitted months inside the unit's span (no row in mart_metric_values
 -- means no activity), so their charts have no gaps.
+-- Incomplete points (mart_metric_values.is_complete false: a readmission month
+-- whose 30-day windows have not closed) are plotted but kept out of the
+-- baseline: the mean, the moving ranges the limits rest on and the screening
+-- use complete points only (and int_spc_rules leaves them out of the rules).
 {% set limit_factor = spc_setting('limit_factor') %}
 {% set screen_factor = spc_setting('screen_factor') %}
 
@@ -27,7 +31,8 @@ monthly as (
         unit_name,
         bed_type_group,
         period_start,
-        value
+        value,
+        is_complete
     from {{ ref('mart_metric_values') }}
     where period_type = 'month'
       and value is not null
@@ -70,7 +75,8 @@ zero_filled as (
         span.unit_name,
         span.bed_type_group,
         months.period_start,
-        cast(0 as double) as value
+        cast(0 as double) as value,
+        true as is_complete
     from series_span as span
     inner join catalogue
         on catalogue.metric_id = span.metric_id
@@ -95,12 +101,12 @@ series_points as (
 
     select
         metric_id, provider_code, level, unit_code, unit_name, bed_type_group, period_start,
-        value, false as is_zero_filled
+        value, false as is_zero_filled, is_complete
     from monthly
     union all
     select
         metric_id, provider_code, level, unit_code, unit_name, bed_type_group, period_start,
-        value, true as is_zero_filled
+        value, true as is_zero_filled, is_complete
     from zero_filled
 
 ),
@@ -111,8 +117,14 @@ numbered as (
         series_points.*,
         row_number() over {{ spc_window() }} as point_index,
         count(*) over (partition by {{ spc_series_keys() }}) as n_points,
-        avg(value) over (partition by {{ spc_series_keys() }}) as mean,
+        sum(case when is_complete then 1 else 0 end)
+            over (partition by {{ spc_series_keys() }}) as n_baseline_points,
+        avg(case when is_complete then value end)
+            over (partition by {{ spc_series_keys() }}) as mean,
         abs(value - lag(value) over {{ spc_window() }}) as moving_range,
+        -- a moving range is part of the baseline only between two complete points
+        is_complete and coalesce(lag(is_complete) over {{ spc_window() }}, false)
+            as moving_range_in_baseline,
         case
             when value > lag(value) over {{ spc_window() }} then 1
             when value < lag(value) over {{ spc_window() }} then -1
@@ -126,7 +138,8 @@ first_pass as (
 
     select
         numbered.*,
-        avg(moving_range) over (partition by {{ spc_series_keys() }})
+        avg(case when moving_range_in_baseline then moving_range end)
+            over (partition by {{ spc_series_keys() }})
             as mean_moving_range_unscreened
     from numbered
 
@@ -139,7 +152,8 @@ screened as (
     select
         first_pass.*,
         coalesce(
-            mean_moving_range_unscreened > 0
+            moving_range_in_baseline
+            and mean_moving_range_unscreened > 0
             and moving_range >= {{ screen_factor }} * mean_moving_range_unscreened,
             false
         ) as moving_range_excluded
@@ -151,7 +165,8 @@ screened_mean as (
 
     select
         screened.*,
-        avg(case when not moving_range_excluded then moving_range end)
+        avg(case when moving_range_in_baseline and not moving_range_excluded
+                 then moving_range end)
             over (partition by {{ spc_series_keys() }}) as mean_moving_range
     from screened
 
@@ -190,10 +205,13 @@ select
     period_start,
     point_index,
     n_points,
+    n_baseline_points,
     is_zero_filled,
+    is_complete,
     value,
     step,
     moving_range,
+    moving_range_in_baseline,
     moving_range_excluded,
     mean_moving_range_unscreened,
     mean_moving_range,

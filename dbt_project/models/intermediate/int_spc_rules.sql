@@ -12,12 +12,22 @@
 --                   mean; the points beyond the two-thirds limit are flagged.
 -- The side of a special cause follows NHSRplotthedots' precedence: outside
 -- limits, then trend (direction of the move), then 2 of 3, then run.
+-- An incomplete point (is_complete false, int_spc_points) is plotted against the
+-- limits but takes no part in any rule: every rule flag is false on it, and its
+-- side of the mean and its move from the previous point neither extend nor close
+-- a run, a trend or a 2 of 3.
 {% set shift = spc_setting('shift_points') %}
 {% set moves = spc_setting('trend_moves') %}
 
 with points as (
 
-    select * from {{ ref('int_spc_points') }}
+    select
+        spc_points.*,
+        case when is_complete then relative_to_mean end as rule_side,
+        case when is_complete then step end as rule_step,
+        coalesce(is_complete and beyond_two_thirds, false) as rule_beyond_two_thirds,
+        coalesce(is_complete and outside_limits, false) as rule_outside_limits
+    from {{ ref('int_spc_points') }} as spc_points
 
 ),
 
@@ -27,26 +37,26 @@ pattern_ends as (
         points.*,
         -- this point closes `shift` consecutive points on the same side of the mean
         case
-            when relative_to_mean <> 0
-                and count(relative_to_mean) over {{ spc_window('rows between ' ~ (shift - 1) ~ ' preceding and current row') }} = {{ shift }}
-                and min(relative_to_mean) over {{ spc_window('rows between ' ~ (shift - 1) ~ ' preceding and current row') }}
-                    = max(relative_to_mean) over {{ spc_window('rows between ' ~ (shift - 1) ~ ' preceding and current row') }}
+            when rule_side <> 0
+                and count(rule_side) over {{ spc_window('rows between ' ~ (shift - 1) ~ ' preceding and current row') }} = {{ shift }}
+                and min(rule_side) over {{ spc_window('rows between ' ~ (shift - 1) ~ ' preceding and current row') }}
+                    = max(rule_side) over {{ spc_window('rows between ' ~ (shift - 1) ~ ' preceding and current row') }}
             then 1 else 0
         end as ends_run,
         -- this point closes `moves` consecutive moves in the same direction
         case
-            when step <> 0
-                and count(step) over {{ spc_window('rows between ' ~ (moves - 1) ~ ' preceding and current row') }} = {{ moves }}
-                and min(step) over {{ spc_window('rows between ' ~ (moves - 1) ~ ' preceding and current row') }}
-                    = max(step) over {{ spc_window('rows between ' ~ (moves - 1) ~ ' preceding and current row') }}
+            when rule_step <> 0
+                and count(rule_step) over {{ spc_window('rows between ' ~ (moves - 1) ~ ' preceding and current row') }} = {{ moves }}
+                and min(rule_step) over {{ spc_window('rows between ' ~ (moves - 1) ~ ' preceding and current row') }}
+                    = max(rule_step) over {{ spc_window('rows between ' ~ (moves - 1) ~ ' preceding and current row') }}
             then 1 else 0
         end as ends_trend,
         -- this point closes 3 points, all on one side of the mean, 2+ beyond two-thirds
         case
             when count(*) over {{ spc_window('rows between 2 preceding and current row') }} = 3
-                and sum(case when beyond_two_thirds then 1 else 0 end)
+                and sum(case when rule_beyond_two_thirds then 1 else 0 end)
                     over {{ spc_window('rows between 2 preceding and current row') }} >= 2
-                and abs(sum(relative_to_mean) over {{ spc_window('rows between 2 preceding and current row') }}) = 3
+                and abs(sum(rule_side) over {{ spc_window('rows between 2 preceding and current row') }}) = 3
             then 1 else 0
         end as ends_two_of_three
     from points
@@ -60,8 +70,8 @@ rules as (
         {{ spc_part_of('ends_run', shift) }} as run_of_seven,
         -- a trend of `moves` moves spans moves + 1 points
         {{ spc_part_of('ends_trend', moves + 1) }} as trend_of_six,
-        beyond_two_thirds and {{ spc_part_of('ends_two_of_three', 3) }} as two_of_three,
-        lead(step) over {{ spc_window() }} as next_step
+        rule_beyond_two_thirds and {{ spc_part_of('ends_two_of_three', 3) }} as two_of_three,
+        lead(rule_step) over {{ spc_window() }} as next_step
     from pattern_ends
 
 ),
@@ -75,7 +85,7 @@ trend_direction as (
         case
             when trend_of_six and coalesce(lead(trend_of_six) over {{ spc_window() }}, false)
                 then next_step
-            else coalesce(step, 0)
+            else coalesce(rule_step, 0)
         end as trend_step
     from rules
 
@@ -91,7 +101,9 @@ select
     period_start,
     point_index,
     n_points,
+    n_baseline_points,
     is_zero_filled,
+    is_complete,
     value,
     moving_range,
     moving_range_excluded,
@@ -103,14 +115,14 @@ select
     lower_two_thirds,
     upper_two_thirds,
     relative_to_mean,
-    beyond_two_thirds,
-    outside_limits,
+    rule_beyond_two_thirds as beyond_two_thirds,
+    rule_outside_limits as outside_limits,
     run_of_seven,
     trend_of_six,
     two_of_three,
-    outside_limits or run_of_seven or trend_of_six or two_of_three as special_cause,
+    rule_outside_limits or run_of_seven or trend_of_six or two_of_three as special_cause,
     case
-        when outside_limits then
+        when rule_outside_limits then
             case when relative_to_mean = 1 then 'above_upper_limit' else 'below_lower_limit' end
         when trend_of_six then
             case when trend_step = 1 then 'trend_increasing' else 'trend_decreasing' end
@@ -120,7 +132,7 @@ select
             case when relative_to_mean > 0 then 'run_above_mean' else 'run_below_mean' end
     end as special_cause_rule,
     case
-        when outside_limits then case when relative_to_mean = 1 then 'high' else 'low' end
+        when rule_outside_limits then case when relative_to_mean = 1 then 'high' else 'low' end
         when trend_of_six then case when trend_step = 1 then 'high' else 'low' end
         when two_of_three or run_of_seven then
             case when relative_to_mean > 0 then 'high' else 'low' end

@@ -3,7 +3,18 @@
 -- team) x bed-type group. Percentages are on a 0-100 scale. Counts have a
 -- null denominator; for medians the numerator holds the median and the
 -- denominator the number of spells.
+-- is_complete: false where the figure rests on an outcome window that has not
+-- closed yet. readmission_30d_pct counts, in the month of discharge, emergency
+-- readmissions up to 30 days later, so a month is complete only when its last
+-- day + 30 days <= the last day of the provider's latest submitted month (the
+-- same 30 days as int_discharges.is_readmitted_30d and
+-- int_productivity_periods.readmission_window_complete).
+-- productivity_index_quality_adjusted is incomplete where its quality factor
+-- uses a carried-forward readmission rate (int_productivity_index). Every other
+-- metric is complete: 72-hour follow-up reports discharges up to month end - 4
+-- days, whose 3-day window closes inside the month.
 {% set oap_additive = ['oap_new', 'oap_bed_days', 'oap_ended'] %}
+{% set readmission_window_days = 30 %}
 
 with months as (
 
@@ -170,23 +181,63 @@ all_rows as (
     union all
     select * from cost_rows
 
+),
+
+latest_month as (
+
+    -- the last day of each provider's latest submitted month
+    select provider_code, max(period_end) as latest_period_end
+    from months
+    group by provider_code
+
+),
+
+quality_index as (
+
+    -- whether the quality adjustment rests on closed readmission windows only
+    select provider_code, level, unit_code, period_type, period_start,
+           quality_adjustment_complete
+    from {{ ref('int_productivity_index') }}
+
 )
 
 select
-    metric_id,
-    period_start,
-    period_type,
-    provider_code,
-    level,
-    unit_code,
-    unit_name,
-    bed_type_group,
-    numerator,
-    denominator,
+    all_rows.metric_id,
+    all_rows.period_start,
+    all_rows.period_type,
+    all_rows.provider_code,
+    all_rows.level,
+    all_rows.unit_code,
+    all_rows.unit_name,
+    all_rows.bed_type_group,
+    all_rows.numerator,
+    all_rows.denominator,
     case
-        when value_kind = 'count' then numerator
-        when value_kind = 'pct' then 100.0 * numerator / nullif(denominator, 0)
-        when value_kind = 'mean' then numerator / nullif(denominator, 0)
-        when value_kind = 'median' then numerator
-    end as value
+        when all_rows.value_kind = 'count' then all_rows.numerator
+        when all_rows.value_kind = 'pct'
+            then 100.0 * all_rows.numerator / nullif(all_rows.denominator, 0)
+        when all_rows.value_kind = 'mean'
+            then all_rows.numerator / nullif(all_rows.denominator, 0)
+        when all_rows.value_kind = 'median' then all_rows.numerator
+    end as value,
+    case
+        -- the month's last day (next month's first - 1) + 30 days <= the latest month end
+        when all_rows.metric_id = 'readmission_30d_pct' and all_rows.period_type = 'month'
+            then coalesce(
+                {{ add_days(next_month_start('all_rows.period_start'), readmission_window_days - 1) }}
+                    <= latest_month.latest_period_end,
+                false)
+        when all_rows.metric_id = 'productivity_index_quality_adjusted'
+            then coalesce(quality_index.quality_adjustment_complete, true)
+        else true
+    end as is_complete
 from all_rows
+left join latest_month
+    on latest_month.provider_code = all_rows.provider_code
+left join quality_index
+    on all_rows.metric_id = 'productivity_index_quality_adjusted'
+    and quality_index.provider_code = all_rows.provider_code
+    and quality_index.level = all_rows.level
+    and quality_index.unit_code = all_rows.unit_code
+    and quality_index.period_type = all_rows.period_type
+    and quality_index.period_start = all_rows.period_start

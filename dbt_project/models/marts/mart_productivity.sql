@@ -4,6 +4,9 @@
 -- input) and its quality-adjusted variant. Base period = 100.
 -- Method and worked example: docs/costing-and-productivity.md.
 -- Grain: provider x level x unit_code x period_type x period_start.
+-- The quality adjustment never uses an unfinished 30-day readmission window:
+-- such a month carries the unit's latest complete rate (readmission_rate_month)
+-- and is marked quality_adjustment_complete = false (int_productivity_index).
 select
     provider_code,
     level,
@@ -27,5 +30,7 @@ select
     productivity_index,
     quality_factor,
     output_index_quality_adjusted,
-    productivity_index_quality_adjusted
+    productivity_index_quality_adjusted,
+    readmission_rate_month,
+    quality_adjustment_complete
 from {{ ref('int_productivity_index') }}

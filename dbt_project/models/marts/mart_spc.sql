@@ -5,6 +5,10 @@
 -- latest point) repeated on every row of the series. Method: NHS England
 -- "Making Data Count" as implemented by NHSRplotthedots; see
 -- docs/spc-and-funnels.md.
+-- Incomplete points (is_complete false: a readmission month whose 30-day
+-- windows have not closed) are plotted but are not part of the baseline or the
+-- rules; the series' icons come from its latest complete point (icon_point_index),
+-- and too_few_points counts complete points.
 {% set min_points = spc_setting('min_points') %}
 
 with points as (
@@ -68,7 +72,14 @@ iconed as (
             when target_type = 'min' and lower_process_limit > target_value then 'pass'
             when target_type = 'min' and upper_process_limit < target_value then 'fail'
             else 'hit_or_miss'
-        end as point_assurance
+        end as point_assurance,
+        -- the point the series' icons describe: its latest complete point (its
+        -- latest point when none is complete)
+        coalesce(
+            max(case when is_complete then point_index end)
+                over (partition by {{ spc_series_keys() }}),
+            n_points
+        ) as icon_point_index
     from typed
 
 )
@@ -85,6 +96,7 @@ select
     point_index,
     point_index = n_points as is_latest_point,
     is_zero_filled,
+    is_complete,
     value,
     mean,
     moving_range,
@@ -106,12 +118,13 @@ select
     special_cause_side,
     better_direction,
     point_type,
-    max(case when point_index = n_points then point_icon end)
+    max(case when point_index = icon_point_index then point_icon end)
         over (partition by {{ spc_series_keys() }}) as variation_icon,
-    max(case when point_index = n_points then point_assurance end)
+    max(case when point_index = icon_point_index then point_assurance end)
         over (partition by {{ spc_series_keys() }}) as assurance_icon,
     target_value,
     target_type,
     n_points,
-    n_points < {{ min_points }} as too_few_points
+    n_baseline_points,
+    n_baseline_points < {{ min_points }} as too_few_points
 from iconed
