@@ -56,8 +56,8 @@ CATALOGUE_FIELDS = [
 
 SUPPRESSED_TEXT = (
     "True where disclosure control withheld this row's figures (public mode: a count "
-    "under 5, or a ratio or mean whose numerator or denominator is under 5; see "
-    "docs/publishing.md). Always false in internal mode."
+    "under 5, a ratio whose numerator or denominator is under 5, or a mean or median "
+    "whose count is under 5; see docs/publishing.md). Always false in internal mode."
 )
 PUBLISH_LOG_TEXT = {
     "": "One row describing this publication: which run wrote it, when, in which mode, "
