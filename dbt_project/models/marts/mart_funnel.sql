@@ -65,6 +65,9 @@ monthly as (
     inner join catalogue
         on catalogue.metric_id = metric_values.metric_id
     where metric_values.period_type = 'month'
+      -- an unfinished period (30-day readmission of the newest months) is biased low:
+      -- left out, as it is from the SPC limits
+      and metric_values.is_complete
       and metric_values.level in ('provider', '{{ levels | join("', '") }}')
       and metric_values.metric_id not in ('{{ excluded_metrics | join("', '") }}')
 
