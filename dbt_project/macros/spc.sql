@@ -14,13 +14,21 @@
         'shift_points': 7,
         'trend_moves': 6,
         'min_points': 12,
+        'rebase_points': 12,
     } -%}
     {{- return(var('spc_' ~ name, defaults[name])) -}}
 {%- endmacro %}
 
-{# The columns that identify one SPC series (one chart). #}
-{% macro spc_series_keys() -%}
+{# The columns that identify one SPC chart. #}
+{% macro spc_chart_keys() -%}
     metric_id, provider_code, level, unit_code, bed_type_group
+{%- endmacro %}
+
+{# The columns that identify one SPC series: a phase of a chart. A recorded process
+   change (seed spc_process_changes) starts a new phase, with its own mean, moving
+   ranges, limits and rules, as NHSRplotthedots' rebase does. #}
+{% macro spc_series_keys() -%}
+    {{ spc_chart_keys() }}, phase
 {%- endmacro %}
 
 {# Window over one series in time order, optionally with a row frame. #}

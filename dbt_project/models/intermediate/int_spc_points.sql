@@ -7,6 +7,10 @@
 -- Activity counts (value_kind count in count, people or days) are zero-filled
 -- for submitted months inside the unit's span (no row in mart_metric_values
 -- means no activity), so their charts have no gaps.
+-- Phases: a process change recorded in the seed spc_process_changes (provider,
+-- level, unit, metric or every metric of the unit, month, reason) starts a new phase
+-- of the chart from that month; each phase has its own baseline, limits and rules
+-- (NHSRplotthedots' rebase). point_index and n_points count the whole chart.
 -- Incomplete points (mart_metric_values.is_complete false: a readmission month
 -- whose 30-day windows have not closed) are plotted but kept out of the
 -- baseline: the mean, the moving ranges the limits rest on and the screening
@@ -111,12 +115,94 @@ series_points as (
 
 ),
 
-numbered as (
+changes as (
+
+    select * from {{ ref('spc_process_changes') }}
+
+),
+
+phase_of_point as (
+
+    -- phase = 1 + the process changes of the chart on or before the point's month
+    select
+        series_points.metric_id,
+        series_points.provider_code,
+        series_points.level,
+        series_points.unit_code,
+        series_points.bed_type_group,
+        series_points.period_start,
+        1 + count(changes.change_month) as phase,
+        max(changes.change_month) as phase_change_month
+    from series_points
+    left join changes
+        on changes.provider_code = series_points.provider_code
+        and changes.level = series_points.level
+        and changes.unit_code = series_points.unit_code
+        and (changes.metric_id = series_points.metric_id or changes.metric_id is null)
+        and changes.change_month <= series_points.period_start
+    group by
+        series_points.metric_id, series_points.provider_code, series_points.level,
+        series_points.unit_code, series_points.bed_type_group, series_points.period_start
+
+),
+
+phase_reasons as (
+
+    select
+        provider_code, level, unit_code, metric_id, change_month, max(reason) as reason
+    from changes
+    group by provider_code, level, unit_code, metric_id, change_month
+
+),
+
+phased as (
 
     select
         series_points.*,
-        row_number() over {{ spc_window() }} as point_index,
-        count(*) over (partition by {{ spc_series_keys() }}) as n_points,
+        phase_of_point.phase,
+        phase_of_point.phase_change_month,
+        -- the recorded reason, on the first point of the phase only
+        case
+            when phase_of_point.phase > 1
+                and row_number() over (
+                    partition by series_points.metric_id, series_points.provider_code,
+                        series_points.level, series_points.unit_code,
+                        series_points.bed_type_group, phase_of_point.phase
+                    order by series_points.period_start
+                ) = 1
+            then coalesce(specific.reason, general.reason)
+        end as phase_reason
+    from series_points
+    inner join phase_of_point
+        on phase_of_point.metric_id = series_points.metric_id
+        and phase_of_point.provider_code = series_points.provider_code
+        and phase_of_point.level = series_points.level
+        and phase_of_point.unit_code = series_points.unit_code
+        and phase_of_point.bed_type_group = series_points.bed_type_group
+        and phase_of_point.period_start = series_points.period_start
+    left join phase_reasons as specific
+        on specific.provider_code = series_points.provider_code
+        and specific.level = series_points.level
+        and specific.unit_code = series_points.unit_code
+        and specific.metric_id = series_points.metric_id
+        and specific.change_month = phase_of_point.phase_change_month
+    left join phase_reasons as general
+        on general.provider_code = series_points.provider_code
+        and general.level = series_points.level
+        and general.unit_code = series_points.unit_code
+        and general.metric_id is null
+        and general.change_month = phase_of_point.phase_change_month
+
+),
+
+numbered as (
+
+    select
+        phased.*,
+        row_number() over (partition by {{ spc_chart_keys() }} order by period_start)
+            as point_index,
+        count(*) over (partition by {{ spc_chart_keys() }}) as n_points,
+        row_number() over {{ spc_window() }} as phase_point_index,
         sum(case when is_complete then 1 else 0 end)
             over (partition by {{ spc_series_keys() }}) as n_baseline_points,
         avg(case when is_complete then value end)
@@ -130,7 +216,7 @@ numbered as (
             when value < lag(value) over {{ spc_window() }} then -1
             when lag(value) over {{ spc_window() }} is not null then 0
         end as step
-    from series_points
+    from phased
 
 ),
 
@@ -205,6 +291,9 @@ select
     period_start,
     point_index,
     n_points,
+    phase,
+    phase_reason,
+    phase_point_index,
     n_baseline_points,
     is_zero_filled,
     is_complete,

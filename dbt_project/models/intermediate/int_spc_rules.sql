@@ -12,6 +12,8 @@
 --                   mean; the points beyond the two-thirds limit are flagged.
 -- The side of a special cause follows NHSRplotthedots' precedence: outside
 -- limits, then trend (direction of the move), then 2 of 3, then run.
+-- Rules run within a phase of the chart (spc_window partitions by phase): a process
+-- change ends every run and trend.
 -- An incomplete point (is_complete false, int_spc_points) is plotted against the
 -- limits but takes no part in any rule: every rule flag is false on it, and its
 -- side of the mean and its move from the previous point neither extend nor close
@@ -101,6 +103,9 @@ select
     period_start,
     point_index,
     n_points,
+    phase,
+    phase_reason,
+    phase_point_index,
     n_baseline_points,
     is_zero_filled,
     is_complete,

@@ -9,7 +9,12 @@
 -- windows have not closed) are plotted but are not part of the baseline or the
 -- rules; the series' icons come from its latest complete point (icon_point_index),
 -- and too_few_points counts complete points.
+-- Phases (seed spc_process_changes): limits and rules per phase; phase_reason on the
+-- first point of a new phase. A rebase is suggested, never applied, when the latest
+-- rebase_points (12) or more complete points of the current phase all sit on one side
+-- of its mean: rebase_suggested_from is the first month of that run (docs/spc-and-funnels.md).
 {% set min_points = spc_setting('min_points') %}
+{% set rebase_points = spc_setting('rebase_points') %}
 
 with points as (
 
@@ -77,24 +82,88 @@ iconed as (
         -- latest point when none is complete)
         coalesce(
             max(case when is_complete then point_index end)
-                over (partition by {{ spc_series_keys() }}),
+                over (partition by {{ spc_chart_keys() }}),
             n_points
         ) as icon_point_index
     from typed
 
+),
+
+side_runs as (
+
+    -- consecutive complete points on one side of their phase's mean (gaps and islands)
+    select
+        {{ spc_chart_keys() }},
+        phase,
+        period_start,
+        relative_to_mean,
+        phase_point_index - row_number() over (
+            partition by {{ spc_series_keys() }}, relative_to_mean order by period_start
+        ) as run_group
+    from iconed
+    where is_complete and relative_to_mean <> 0
+
+),
+
+run_lengths as (
+
+    select
+        {{ spc_chart_keys() }},
+        phase,
+        relative_to_mean,
+        run_group,
+        min(period_start) as run_start,
+        max(period_start) as run_end,
+        count(*) as run_points
+    from side_runs
+    group by {{ spc_chart_keys() }}, phase, relative_to_mean, run_group
+
+),
+
+latest_complete as (
+
+    select {{ spc_chart_keys() }}, max(period_start) as latest_month
+    from iconed
+    where is_complete
+    group by {{ spc_chart_keys() }}
+
+),
+
+rebase_suggestions as (
+
+    select
+        run_lengths.metric_id,
+        run_lengths.provider_code,
+        run_lengths.level,
+        run_lengths.unit_code,
+        run_lengths.bed_type_group,
+        run_lengths.run_start as rebase_suggested_from,
+        run_lengths.run_points as sustained_run_points
+    from run_lengths
+    inner join latest_complete
+        on latest_complete.metric_id = run_lengths.metric_id
+        and latest_complete.provider_code = run_lengths.provider_code
+        and latest_complete.level = run_lengths.level
+        and latest_complete.unit_code = run_lengths.unit_code
+        and latest_complete.bed_type_group = run_lengths.bed_type_group
+        and latest_complete.latest_month = run_lengths.run_end
+    where run_lengths.run_points >= {{ rebase_points }}
+
 )
 
 select
-    metric_id,
-    provider_code,
-    level,
-    unit_code,
+    iconed.metric_id,
+    iconed.provider_code,
+    iconed.level,
+    iconed.unit_code,
     unit_name,
-    bed_type_group,
+    iconed.bed_type_group,
     'month' as period_type,
     period_start,
     point_index,
     point_index = n_points as is_latest_point,
+    phase,
+    phase_reason,
     is_zero_filled,
     is_complete,
     value,
@@ -119,12 +188,22 @@ select
     better_direction,
     point_type,
     max(case when point_index = icon_point_index then point_icon end)
-        over (partition by {{ spc_series_keys() }}) as variation_icon,
+        over (partition by iconed.metric_id, iconed.provider_code, iconed.level,
+              iconed.unit_code, iconed.bed_type_group) as variation_icon,
     max(case when point_index = icon_point_index then point_assurance end)
-        over (partition by {{ spc_series_keys() }}) as assurance_icon,
+        over (partition by iconed.metric_id, iconed.provider_code, iconed.level,
+              iconed.unit_code, iconed.bed_type_group) as assurance_icon,
     target_value,
     target_type,
     n_points,
     n_baseline_points,
-    n_baseline_points < {{ min_points }} as too_few_points
+    n_baseline_points < {{ min_points }} as too_few_points,
+    rebase_suggestions.rebase_suggested_from,
+    rebase_suggestions.sustained_run_points
 from iconed
+left join rebase_suggestions
+    on rebase_suggestions.metric_id = iconed.metric_id
+    and rebase_suggestions.provider_code = iconed.provider_code
+    and rebase_suggestions.level = iconed.level
+    and rebase_suggestions.unit_code = iconed.unit_code
+    and rebase_suggestions.bed_type_group = iconed.bed_type_group
