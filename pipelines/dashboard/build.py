@@ -9,6 +9,7 @@ inline SVG.
 import logging
 import os
 import shutil
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
@@ -17,9 +18,14 @@ from pathlib import Path
 from pipelines.config import Settings
 from pipelines.dashboard import national
 from pipelines.dashboard.data import load_published
+from pipelines.dashboard.drill import locality_body, unit_body
 from pipelines.dashboard.fmt import format_timestamp
+from pipelines.dashboard.headline import Tiles, catalogue_ids, headline_body, load_headline
+from pipelines.dashboard.layout import Site, page
+from pipelines.dashboard.metric_page import metric_body
 from pipelines.dashboard.model import Model
-from pipelines.dashboard.pages import Site, metric_body, overview_body, page
+from pipelines.dashboard.overview import overview_body
+from pipelines.dashboard.variation import FunnelIndex
 
 log = logging.getLogger(__name__)
 
@@ -46,10 +52,17 @@ def build_dashboard(settings: Settings) -> Path:
     return build(settings).index
 
 
-def build(settings: Settings, *, now: datetime | None = None) -> DashboardResult:
+def build(settings: Settings, *, now: datetime | None = None,
+          headline_config: Path | None = None) -> DashboardResult:
+    """Build every page. ``headline_config``: the headline measures (default
+    ``pipelines/dashboard/headline.yml``)."""
+    started = time.monotonic()
     publish_dir = settings.publish_dir
     data = load_published(publish_dir / DATABASE)
+    headline = load_headline(headline_config,
+                             catalogue_ids(set(data.catalogue["metric_id"].astype(str))))
     model = Model(data)
+    funnels = FunnelIndex(model)
     log_row = data.publish_log
     published_at = format_timestamp(log_row.get("published_at"))
     mode = data.publication_mode
@@ -61,27 +74,39 @@ def build(settings: Settings, *, now: datetime | None = None) -> DashboardResult
         line = "Publication details not available (no publish_log)"
     doc_links = [(label, f"../{folder}/index.html") for label, folder in DOC_LINKS
                  if (publish_dir / folder / "index.html").is_file()]
-    doc_links = national.nav_links(model) + doc_links
+    heads = [(f"Headline {p.code}" if len(model.providers) > 1 else "Headline", p.page)
+             for p in model.providers]
+    doc_links = heads + national.nav_links(model) + doc_links
     site = Site(published_line=line + ".", mode=mode, doc_links=doc_links,
                 generated_at=(now or datetime.now(UTC)), notes=data.notes)
+    tiles = Tiles(model, site, funnels, headline)
 
     pages: dict[str, str] = {
         "index.html": national.link_overview(page(
             site, model, title="Overview", body=overview_body(model, site), kind="overview"),
             model),
     }
+    for p in model.providers:
+        pages[p.page] = page(site, model, title=f"{p.label}: headline measures",
+                             body=headline_body(tiles, p), kind="headline", filters=False)
     pages.update(national.pages(model, site, publish_dir))
-    for _domain, metrics in model.domains():
-        for m in metrics:
-            pages[m.page] = page(site, model, title=m.name, body=metric_body(model, m, site),
-                                 kind="metric")
-    for m in model.metrics_without_values():
-        pages[m.page] = page(site, model, title=m.name, body=metric_body(model, m, site),
-                             kind="metric")
+    metrics = [m for _domain, ms in model.domains() for m in ms]
+    for m in metrics + model.metrics_without_values():
+        pages[m.page] = page(site, model, title=m.name,
+                             body=metric_body(model, m, site, funnels), kind="metric")
+    for p in model.providers:
+        for loc in p.localities:
+            pages[loc.page] = page(site, model, title=f"{loc.name} ({p.code})",
+                                   body=locality_body(tiles, p, loc), kind="locality",
+                                   filters=False)
+        for u in p.wards_and_teams():
+            pages[u.page] = page(site, model, title=f"{u.name} ({p.code})",
+                                 body=unit_body(tiles, p, u), kind=u.level, filters=False)
 
     target = publish_dir / DASHBOARD_DIR
     _write_atomically(target, pages)
-    log.info("dashboard: %d pages in %s", len(pages), target)
+    log.info("dashboard: %d pages in %s (%.1f s)", len(pages), target,
+             time.monotonic() - started)
     return DashboardResult(index=target / "index.html", pages=list(pages),
                            publication_mode=mode, published_at=published_at, notes=data.notes)
 

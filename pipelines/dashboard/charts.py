@@ -10,15 +10,28 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 
-from pipelines.dashboard.fmt import format_tick, format_value, is_missing, short_month
+from pipelines.dashboard.fmt import format_tick, format_value, short_month
 from pipelines.dashboard.icons import BLUE, GREY, ORANGE, POINT_COLOURS, PURPLE
+from pipelines.dashboard.svg import (
+    FONT,
+    GRID,
+    INK,
+    LINE,
+    SHAPES,
+    TARGET,
+    Frame,
+    domain,
+    empty,
+    marker,
+    nice_ticks,
+    path,
+    svg_open,
+    y_axis,
+)
+from pipelines.dashboard.svg import num as _num
 
-INK = "#212B32"  # NHS black
-LINE = "#425563"  # NHS dark grey
-TARGET = "#DA291C"  # NHS red
-GRID = "#E8EDEE"  # NHS pale grey
-FONT = 'font-family="Arial, Helvetica, sans-serif"'
-
+__all__ = ["FunnelPoint", "SpcPoint", "funnel_chart", "nice_ticks", "sparkline", "spc_chart",
+           "GRID", "INK", "LINE"]
 
 @dataclass(frozen=True)
 class SpcPoint:
@@ -28,6 +41,8 @@ class SpcPoint:
     lower: float | None = None
     upper: float | None = None
     point_type: str | None = None
+    phase: int | None = None  # 1..n when the published spc table has phases
+    phase_reason: str | None = None  # on the first point of a new phase
 
 
 @dataclass(frozen=True)
@@ -41,99 +56,8 @@ class FunnelPoint:
     upper_95: float | None = None
     lower_998: float | None = None
     upper_998: float | None = None
-
-
-def _num(x: object) -> float | None:
-    if is_missing(x):
-        return None
-    f = float(x)  # type: ignore[arg-type]
-    return f if math.isfinite(f) else None
-
-
-def nice_ticks(lo: float, hi: float, count: int = 5) -> list[float]:
-    """Round tick values covering [lo, hi]."""
-    if hi < lo:
-        lo, hi = hi, lo
-    if hi - lo < 1e-12:
-        pad = abs(hi) * 0.1 or 1.0
-        lo, hi = lo - pad, hi + pad
-    raw = (hi - lo) / max(count, 1)
-    mag = 10 ** math.floor(math.log10(raw))
-    step = next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw)
-    start = math.floor(lo / step) * step
-    ticks = []
-    t = start
-    while t <= hi + step * 0.5 and len(ticks) < 50:
-        ticks.append(round(t, 10))
-        t += step
-    return ticks
-
-
-def _domain(values: Sequence[float], *, non_negative: bool, upper_cap: float | None
-            ) -> tuple[float, float, list[float]]:
-    lo, hi = min(values), max(values)
-    pad = (hi - lo) * 0.08 or (abs(hi) * 0.1 or 1.0)
-    lo, hi = lo - pad, hi + pad
-    if non_negative:
-        lo = max(lo, 0.0)
-    if upper_cap is not None:
-        hi = min(hi, upper_cap)
-    ticks = nice_ticks(lo, hi)
-    return ticks[0], ticks[-1], ticks
-
-
-class _Frame:
-    """Pixel geometry of one plot area."""
-
-    def __init__(self, width: int, height: int, left: int = 64, right: int = 16,
-                 top: int = 16, bottom: int = 40) -> None:
-        self.w, self.h = width, height
-        self.x0, self.x1 = left, width - right
-        self.y0, self.y1 = top, height - bottom
-
-    def y(self, v: float, lo: float, hi: float) -> float:
-        v = min(max(v, lo), hi)
-        return self.y1 - (v - lo) / (hi - lo) * (self.y1 - self.y0)
-
-    def x(self, v: float, lo: float, hi: float) -> float:
-        return self.x0 + (v - lo) / ((hi - lo) or 1) * (self.x1 - self.x0)
-
-
-def _svg_open(kind: str, frame: _Frame, title: str, desc: str, n_points: int) -> str:
-    return (f'<svg class="chart chart-{kind}" data-chart="{kind}" data-points="{n_points}" '
-            f'viewBox="0 0 {frame.w} {frame.h}" width="100%" role="img" '
-            f'preserveAspectRatio="xMidYMid meet" '
-            f'aria-label="{escape(title)}"><title>{escape(title)}</title>'
-            f'<desc>{escape(desc)}</desc>'
-            f'<rect x="0" y="0" width="{frame.w}" height="{frame.h}" fill="#fff"/>')
-
-
-def _y_axis(frame: _Frame, ticks: list[float], lo: float, hi: float, unit: str | None) -> str:
-    out = []
-    step = ticks[1] - ticks[0] if len(ticks) > 1 else 1.0
-    for t in ticks:
-        y = frame.y(t, lo, hi)
-        out.append(f'<line x1="{frame.x0}" x2="{frame.x1}" y1="{y:.1f}" y2="{y:.1f}" '
-                   f'stroke="{GRID}" stroke-width="1"/>')
-        out.append(f'<text x="{frame.x0 - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11" '
-                   f'{FONT} fill="{INK}">{escape(format_tick(t, unit, step))}</text>')
-    out.append(f'<line x1="{frame.x0}" x2="{frame.x0}" y1="{frame.y0}" y2="{frame.y1}" '
-               f'stroke="{LINE}" stroke-width="1"/>')
-    out.append(f'<line x1="{frame.x0}" x2="{frame.x1}" y1="{frame.y1}" y2="{frame.y1}" '
-               f'stroke="{LINE}" stroke-width="1"/>')
-    return "".join(out)
-
-
-def _path(xs: Sequence[float], ys: Sequence[float | None]) -> str:
-    """An SVG path through the points, broken where a value is missing."""
-    d, pen = [], False
-    for x, y in zip(xs, ys, strict=True):
-        if y is None:
-            pen = False
-            continue
-        d.append(f"{'L' if pen else 'M'}{x:.1f},{y:.1f}")
-        pen = True
-    return " ".join(d)
+    code: str = ""
+    highlight: bool = False  # the unit whose page this is: ringed and labelled
 
 
 def spc_chart(points: Sequence[SpcPoint], *, unit: str | None, title: str,
@@ -144,10 +68,10 @@ def spc_chart(points: Sequence[SpcPoint], *, unit: str | None, title: str,
     ``run_chart`` draws the values and their mean only (when no SPC table exists).
     """
     pts = [p for p in points if p.period is not None]
-    frame = _Frame(width, height)
+    frame = Frame(width, height)
     vals = [v for p in pts if (v := _num(p.value)) is not None]
     if not vals:
-        return _empty(frame, "spc" if not run_chart else "run", title, "No values to chart.")
+        return empty(frame, "spc" if not run_chart else "run", title, "No values to chart.")
     if run_chart:
         m = sum(vals) / len(vals)
         pts = [SpcPoint(p.period, p.value, m) for p in pts]
@@ -159,7 +83,7 @@ def spc_chart(points: Sequence[SpcPoint], *, unit: str | None, title: str,
         extents.append(t)
     non_negative = min(vals) >= 0
     cap = 100.0 if (unit == "percent" and max(vals) <= 100) else None
-    lo, hi, ticks = _domain(extents, non_negative=non_negative, upper_cap=cap)
+    lo, hi, ticks = domain(extents, non_negative=non_negative, upper_cap=cap)
     n = len(pts)
     xs = [frame.x(i, -0.5, n - 0.5) for i in range(n)]
 
@@ -171,29 +95,38 @@ def spc_chart(points: Sequence[SpcPoint], *, unit: str | None, title: str,
         return out
 
     kind = "run" if run_chart else "spc"
+    breaks = [] if run_chart else phase_breaks(pts)
     desc = (f"{'Run' if run_chart else 'SPC'} chart of {n} months"
-            + (f", target {format_value(t, unit)}" if t is not None else ""))
-    out = [_svg_open(kind, frame, title, desc, n), _y_axis(frame, ticks, lo, hi, unit)]
+            + (f", target {format_value(t, unit)}" if t is not None else "")
+            + "".join(f"; phase {ph} from {short_month(pts[i].period)}: {why or 'no reason given'}"
+                      for i, ph, why in breaks))
+    out = [svg_open(kind, frame, title, desc, n), y_axis(frame, ticks, lo, hi, unit)]
     step = max(1, math.ceil(n / 8))
     for i in range(n - 1, -1, -step):  # label the latest month and every step-th before it
         out.append(f'<text x="{xs[i]:.1f}" y="{frame.y1 + 16}" text-anchor="middle" '
                    f'font-size="11" {FONT} fill="{INK}">{escape(short_month(pts[i].period))}'
                    f'</text>')
-    if not run_chart:
-        for attr in ("lower", "upper"):
-            d = _path(xs, ys(attr))
-            if d:
-                out.append(f'<path class="limit" d="{d}" fill="none" stroke="{GREY}" '
-                           f'stroke-width="1.5" stroke-dasharray="5 4"/>')
-    d = _path(xs, ys("mean"))
-    if d:
-        out.append(f'<path class="mean" d="{d}" fill="none" stroke="{INK}" stroke-width="1.5"/>')
+    # each phase has its own mean and limits: the lines stop at a phase change
+    cuts = [0, *[i for i, _, _ in breaks], n]
+    for a, b in zip(cuts, cuts[1:], strict=False):
+        seg = slice(a, b)
+        if not run_chart:
+            for attr in ("lower", "upper"):
+                d = path(xs[seg], ys(attr)[seg])
+                if d:
+                    out.append(f'<path class="limit" d="{d}" fill="none" stroke="{GREY}" '
+                               f'stroke-width="1.5" stroke-dasharray="5 4"/>')
+        d = path(xs[seg], ys("mean")[seg])
+        if d:
+            out.append(f'<path class="mean" d="{d}" fill="none" stroke="{INK}" '
+                       f'stroke-width="1.5"/>')
+    out += _phase_marks(breaks, xs, pts, frame)
     if t is not None:
         ty = frame.y(t, lo, hi)
         out.append(f'<line class="target" x1="{frame.x0}" x2="{frame.x1}" y1="{ty:.1f}" '
                    f'y2="{ty:.1f}" stroke="{TARGET}" stroke-width="2" stroke-dasharray="8 4"/>')
     vy = ys("value")
-    d = _path(xs, vy)
+    d = path(xs, vy)
     if d:
         out.append(f'<path class="values" d="{d}" fill="none" stroke="{LINE}" '
                    f'stroke-width="1.5"/>')
@@ -207,17 +140,41 @@ def spc_chart(points: Sequence[SpcPoint], *, unit: str | None, title: str,
         label = f"{short_month(p.period)}: {format_value(p.value, unit)}"
         if special:
             label += " (" + ptype.replace("special_cause_", "special cause ") + ")"
-        out.append(f'<circle class="point {escape(ptype)}" cx="{x:.1f}" cy="{y:.1f}" r="{r}" '
-                   f'fill="{colour}" stroke="#fff" stroke-width="1"><title>{escape(label)}'
-                   f'</title></circle>')
+        shape = SHAPES.get(ptype, "circle") if special else "circle"
+        out.append(marker(shape, x, y, r, colour, f"point {ptype}", label))
     out.append("</svg>")
     return "".join(out)
 
 
-def _empty(frame: _Frame, kind: str, title: str, message: str) -> str:
-    return (_svg_open(kind, frame, title, message, 0)
-            + f'<text x="{frame.w / 2}" y="{frame.h / 2}" text-anchor="middle" font-size="13" '
-              f'{FONT} fill="{INK}">{escape(message)}</text></svg>')
+def phase_breaks(points: Sequence[SpcPoint]) -> list[tuple[int, int, str | None]]:
+    """(index, phase, reason) of every point that starts a new phase (not the first)."""
+    out = []
+    for i in range(1, len(points)):
+        now, before = points[i].phase, points[i - 1].phase
+        if now is not None and before is not None and now != before:
+            out.append((i, now, points[i].phase_reason))
+    return out
+
+
+def _phase_marks(breaks: list[tuple[int, int, str | None]], xs: list[float],
+                 pts: Sequence[SpcPoint], frame: Frame) -> list[str]:
+    """A vertical line before each new phase, labelled with its reason (shortened; the full
+    reason is in the line's title, the chart's description and the note under the chart)."""
+    out = []
+    for i, phase, reason in breaks:
+        x = (xs[i - 1] + xs[i]) / 2
+        why = reason or "no reason given"
+        short = why if len(why) <= 28 else why[:27] + "\u2026"
+        anchor = "end" if x > (frame.x0 + frame.x1) / 2 else "start"
+        dx = -4 if anchor == "end" else 4
+        tip = f"Phase {phase} from {short_month(pts[i].period)}: {why}"
+        out.append(f'<g class="phase-break" data-phase="{phase}"><title>{escape(tip)}</title>'
+                   f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{frame.y0}" y2="{frame.y1}" '
+                   f'stroke="{INK}" stroke-width="1.5" stroke-dasharray="2 2"/>'
+                   f'<text x="{x + dx:.1f}" y="{frame.y0 + 10}" text-anchor="{anchor}" '
+                   f'font-size="11" font-weight="700" {FONT} fill="{INK}">'
+                   f'{escape(short)}</text></g>')
+    return out
 
 
 def _spread(points: Sequence[FunnelPoint], centre: float, level: str) -> float | None:
@@ -248,10 +205,10 @@ def funnel_chart(points: Sequence[FunnelPoint], *, overall: float | None, unit: 
     the limit curves are drawn through the published limits, assuming they narrow
     with the square root of the denominator (normal approximation).
     """
-    frame = _Frame(width, height, bottom=44)
+    frame = Frame(width, height, bottom=44)
     pts = [p for p in points if _num(p.value) is not None and _num(p.denominator) is not None]
     if not pts:
-        return _empty(frame, "funnel", title, "No units with a value and denominator.")
+        return empty(frame, "funnel", title, "No units with a value and denominator.")
     centre = _num(overall)
     n_max = max(p.denominator for p in pts) * 1.08 or 1.0
     n_min = max(min(p.denominator for p in pts) * 0.3, n_max / 400, 1e-9)
@@ -275,12 +232,12 @@ def funnel_chart(points: Sequence[FunnelPoint], *, overall: float | None, unit: 
                 extents += [v for n, v in curve if n >= smallest * 0.8]
     non_negative = min(p.value for p in pts) >= 0
     cap = 100.0 if unit == "percent" else None
-    lo, hi, ticks = _domain(extents, non_negative=non_negative, upper_cap=cap)
+    lo, hi, ticks = domain(extents, non_negative=non_negative, upper_cap=cap)
     xticks = nice_ticks(0, n_max, 5)
     x_hi = xticks[-1]
     x_step = xticks[1] - xticks[0] if len(xticks) > 1 else 1.0
-    out = [_svg_open("funnel", frame, title, f"Funnel plot of {len(pts)} units", len(pts)),
-           _y_axis(frame, ticks, lo, hi, unit)]
+    out = [svg_open("funnel", frame, title, f"Funnel plot of {len(pts)} units", len(pts)),
+           y_axis(frame, ticks, lo, hi, unit)]
     for t in xticks:
         x = frame.x(t, 0, x_hi)
         out.append(f'<text x="{x:.1f}" y="{frame.y1 + 16}" text-anchor="middle" font-size="11" '
@@ -290,7 +247,7 @@ def funnel_chart(points: Sequence[FunnelPoint], *, overall: float | None, unit: 
                f'{escape(x_label)}</text>')
     for attr, curve in curves.items():
         dash = "6 4" if attr.endswith("95") else "2 3"
-        d = _path([frame.x(n, 0, x_hi) for n, _ in curve], [frame.y(v, lo, hi) for _, v in curve])
+        d = path([frame.x(n, 0, x_hi) for n, _ in curve], [frame.y(v, lo, hi) for _, v in curve])
         out.append(f'<path class="funnel-{attr.replace("_", "-")}" d="{d}" fill="none" '
                    f'stroke="{LINE}" stroke-width="1.3" stroke-dasharray="{dash}"/>')
     if centre is not None:
@@ -305,15 +262,23 @@ def funnel_chart(points: Sequence[FunnelPoint], *, overall: float | None, unit: 
                   "outside 95% limits" if p.outside_95 else "within limits")
         tip = (f"{p.label}: {format_value(p.value, unit)} "
                f"(denominator {format_value(p.denominator, 'count')}, {status})")
-        out.append(f'<circle class="unit" cx="{x:.1f}" cy="{y:.1f}" r="{r}" fill="{colour}" '
-                   f'stroke="#fff" stroke-width="1"><title>{escape(tip)}</title></circle>')
-        if p.outside_95:
+        shape = _FUNNEL_SHAPES[colour] if p.outside_95 else "circle"
+        if p.highlight:
+            tip += " (this unit)"
+            out.append(f'<circle class="this-unit" cx="{x:.1f}" cy="{y:.1f}" r="{r + 5}" '
+                       f'fill="none" stroke="{INK}" stroke-width="2"/>')
+        out.append(marker(shape, x, y, r, colour, "unit", tip))
+        if p.outside_95 or p.highlight:
             anchor = "end" if x > frame.x1 - 120 else "start"
-            dx = -7 if anchor == "end" else 7
+            gap = 13 if p.highlight else 7  # clear of the ring
+            dx = -gap if anchor == "end" else gap
             out.append(f'<text x="{x + dx:.1f}" y="{y + 4:.1f}" text-anchor="{anchor}" '
                        f'font-size="11" {FONT} fill="{INK}">{escape(p.label[:36])}</text>')
     out.append("</svg>")
     return "".join(out)
+
+
+_FUNNEL_SHAPES = {GREY: "circle", BLUE: "square", ORANGE: "diamond", PURPLE: "triangle"}
 
 
 def _funnel_colour(p: FunnelPoint, centre: float | None, better: str | None) -> str:
@@ -324,3 +289,29 @@ def _funnel_colour(p: FunnelPoint, centre: float | None, better: str | None) -> 
     above = p.value > centre
     good = above if better == "higher" else not above
     return BLUE if good else ORANGE
+
+
+def sparkline(points: Sequence[tuple[object, float | None]], label: str, *, unit: str | None = None,
+              width: int = 120, height: int = 30) -> str:
+    """A small inline SVG line of the values (gaps where missing), the last point marked."""
+    vals = [v for _, v in points if v is not None]
+    if not vals:
+        return '<span class="sub">no values to chart</span>'
+    lo, hi = min(vals), max(vals)
+    if hi - lo < 1e-12:
+        lo, hi = lo - 1, hi + 1
+    pad, n = 4, len(points)
+    xs = [pad + i * (width - 2 * pad) / max(n - 1, 1) for i in range(n)]
+    ys = [None if v is None else height - pad - (v - lo) / (hi - lo) * (height - 2 * pad)
+          for _, v in points]
+    known = [(p, v) for p, v in points if v is not None]
+    desc = (f"{label}: {len(points)} months, {short_month(known[0][0])} "
+            f"{format_value(known[0][1], unit)} to {short_month(known[-1][0])} "
+            f"{format_value(known[-1][1], unit)}; lowest {format_value(min(vals), unit)}, "
+            f"highest {format_value(max(vals), unit)}")
+    last = next(i for i in range(n - 1, -1, -1) if ys[i] is not None)
+    return (f'<svg class="sparkline" data-chart="sparkline" data-points="{len(vals)}" '
+            f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" '
+            f'aria-label="{escape(desc)}"><title>{escape(desc)}</title>'
+            f'<path d="{path(xs, ys)}" fill="none" stroke="{LINE}" stroke-width="1.5"/>'
+            f'<circle cx="{xs[last]:.1f}" cy="{ys[last]:.1f}" r="2.5" fill="{INK}"/></svg>')

@@ -16,9 +16,16 @@ import pandas as pd
 from pipelines.dashboard.fmt import is_missing
 
 DOMAIN_ORDER = ["cost", "activity", "quality", "flow", "workforce", "productivity"]
-CHART_LEVELS = ("provider", "locality")
+CHART_LEVELS = ("provider", "locality", "ward", "team")
 COMPARISON_LEVELS = ("locality", "ward", "team", "provider")
 DEFAULT_BED_TYPE = "all"
+# The spc columns the pages use (the rest of the published table is not read).
+SPC_COLUMNS = {"metric_id", "provider_code", "level", "unit_code", "unit_name", "bed_type_group",
+               "period_type", "period_start", "value", "mean", "lower_process_limit",
+               "upper_process_limit", "point_type", "variation_icon", "assurance_icon",
+               "too_few_points", "suppressed", "phase", "phase_reason"}
+PEER_COLUMNS = {"period_month", "measure_id", "measure_name", "provider_code", "value",
+                "england_value", "rank", "providers_ranked", "position"}
 
 
 class DashboardError(RuntimeError):
@@ -43,6 +50,11 @@ class PublishedData:
     # national_measures (without ward rows) and national_measure_catalogue: both or neither
     national: pd.DataFrame | None = None
     national_catalogue: pd.DataFrame | None = None
+    # units (the hierarchy ward/team -> locality -> provider): provider_code, level, unit_code,
+    # unit_name, locality_code; None when not published (then costs/bed_capacity are used)
+    units: pd.DataFrame | None = None
+    # peer_comparison: the provider's place among England's providers per national measure
+    peers: pd.DataFrame | None = None
 
     @property
     def publication_mode(self) -> str:
@@ -132,8 +144,9 @@ def _load(con: duckdb.DuckDBPyConnection, database: Path) -> PublishedData:
 
     spc = None
     if "spc" in tables:
-        spc = _flag(_flag(_bed_type(_dates(_df(con, "select * from spc"), "period_start")),
-                          "special_cause"), "too_few_points")
+        keep = [c for c in _columns(con, "spc") if c in SPC_COLUMNS]
+        spc = _flag(_bed_type(_dates(_df(con, f"select {', '.join(_q(c) for c in keep)} "
+                                              "from spc"), "period_start")), "too_few_points")
         if "period_type" in spc.columns:
             spc = spc[spc["period_type"].fillna("month") == "month"]
         if "suppressed" in spc.columns:
@@ -170,6 +183,11 @@ def _load(con: duckdb.DuckDBPyConnection, database: Path) -> PublishedData:
                           "reporting_period_end", "period_month")
         national_catalogue = _df(con, "select * from national_measure_catalogue")
 
+    units = _load_units(con, tables)
+    peers = None
+    if "peer_comparison" in tables and PEER_COLUMNS <= set(_columns(con, "peer_comparison")):
+        peers = _dates(_df(con, "select * from peer_comparison"), "period_month")
+
     log_rows = con.execute("select * from publish_log").df() if "publish_log" in tables else None
     publish_log: dict[str, Any] = {}
     if log_rows is not None and len(log_rows):
@@ -182,8 +200,33 @@ def _load(con: duckdb.DuckDBPyConnection, database: Path) -> PublishedData:
         database=database, tables=tables, catalogue=catalogue, values=values, spc=spc,
         funnel=funnel, dq=dq, costs=costs, publish_log=publish_log,
         suppressed_counts=suppressed_counts, notes=notes, bed_capacity=bed_capacity,
-        national=national, national_catalogue=national_catalogue,
+        national=national, national_catalogue=national_catalogue, units=units, peers=peers,
     )
+
+
+def _load_units(con: duckdb.DuckDBPyConnection, tables: set[str]) -> pd.DataFrame | None:
+    """provider_code, level, unit_code, unit_name, locality_code of every ward and team.
+
+    From the published ``units`` table; without it, from the ``locality`` column that
+    ``costs`` (wards and teams) and ``bed_capacity`` (wards) carry. None when neither has it.
+    """
+    if "units" in tables and {"provider_code", "level", "unit_code", "locality_code"} <= set(
+            _columns(con, "units")):
+        name = "unit_name" if "unit_name" in _columns(con, "units") else "unit_code"
+        return _df(con, f"select provider_code, level, unit_code, {_q(name)} as unit_name, "
+                        "locality_code from units where level in ('ward', 'team')")
+    parts = []
+    for table, level in (("costs", "unit_type"), ("bed_capacity", "level")):
+        cols = set(_columns(con, table)) if table in tables else set()
+        if {"provider_code", "unit_code", "locality", level} <= cols:
+            parts.append(f"select distinct provider_code, {_q(level)} as level, unit_code, "
+                         f"unit_code as unit_name, locality as locality_code from {_q(table)} "
+                         f"where {_q(level)} in ('ward', 'team') and locality is not null")
+    if not parts:
+        return None
+    return _df(con, "select provider_code, level, unit_code, max(unit_name) as unit_name, "
+                    "max(locality_code) as locality_code from (" + " union all ".join(parts)
+               + ") group by all")
 
 
 def _load_bed_capacity(con: duckdb.DuckDBPyConnection, tables: set[str]) -> pd.DataFrame | None:

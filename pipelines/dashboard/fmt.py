@@ -102,13 +102,26 @@ def format_tick(value: float, unit: str | None, step: float) -> str:
         decimals += 1  # a step of 2.5 needs one more decimal than 2
     unit = (unit or "").strip().lower()
     if abs(value) >= 10_000 and step >= 1:
-        return ("£" if unit == "gbp" else "") + _compact(value, money=unit == "gbp")
+        return ("£" if unit == "gbp" else "") + _compact_tick(value, step)
     text = f"{value:,.{decimals}f}"
     if unit == "percent":
         return text + "%"
     if unit == "gbp":
         return ("-£" + text[1:]) if text.startswith("-") else "£" + text
     return text
+
+
+def _compact_tick(x: float, step: float) -> str:
+    """'1.15m': as many decimals as the step needs, so neighbouring ticks differ."""
+    a, sign = abs(x), "-" if x < 0 else ""
+    for size, suffix in ((1e9, "bn"), (1e6, "m"), (1e3, "k")):
+        if a >= size:
+            unit_step = step / size
+            dec = max(0, min(3, -math.floor(math.log10(unit_step) + 1e-9)))
+            if abs(unit_step * 10 ** dec - round(unit_step * 10 ** dec)) > 1e-6:
+                dec = min(3, dec + 1)  # a step of 0.025m needs three decimals
+            return f"{sign}{a / size:.{dec}f}{suffix}"
+    return f"{sign}{a:,.0f}"
 
 
 def _signed_money(x: float, decimals: int) -> str:

@@ -7,26 +7,48 @@ from typing import Any
 
 import pandas as pd
 
-from pipelines.dashboard.charts import FunnelPoint, SpcPoint
+from pipelines.dashboard.charts import SpcPoint
+from pipelines.dashboard.context import Context
 from pipelines.dashboard.data import DEFAULT_BED_TYPE, DOMAIN_ORDER, PublishedData
 from pipelines.dashboard.fmt import is_missing
 from pipelines.dashboard.icons import Icon, choose_assurance_icon, choose_variation_icon
 
-# Source table whose AvailBedDays/ClosedBedDays a metric rests on (bed_capacity says where).
-CAPACITY_SOURCE = "MHS903WardDetails"
+LEVEL_NAMES = {"provider": "provider", "locality": "locality", "ward": "ward", "team": "team"}
+
+
+def _safe(text: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in str(text))
 
 
 @dataclass(frozen=True)
 class Unit:
     provider_code: str
-    level: str  # 'provider' or 'locality'
+    level: str  # 'provider', 'locality', 'ward' or 'team'
     code: str
     name: str
+    parent: str = ""  # the locality code of a ward or team ('' when it has none)
 
     @property
     def locality(self) -> str:
         """The filter key: the locality code, or '' for the provider as a whole."""
-        return self.code if self.level == "locality" else ""
+        if self.level == "locality":
+            return self.code
+        return self.parent if self.level in ("ward", "team") else ""
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.provider_code, self.level, self.code)
+
+    @property
+    def page(self) -> str:
+        """The unit's own page: the headline page of a provider, else its drill-down page."""
+        if self.level == "provider":
+            return headline_page_name(self.provider_code)
+        return f"{_safe(self.level)}_{_safe(self.provider_code)}_{_safe(self.code)}.html"
+
+
+def headline_page_name(provider_code: str) -> str:
+    return f"headline_{_safe(provider_code)}.html"
 
 
 @dataclass
@@ -35,6 +57,8 @@ class Provider:
     name: str
     localities: list[Unit] = field(default_factory=list)
     latest_month: pd.Timestamp | None = None
+    # wards and teams under each locality code; '' holds those without a known locality
+    children: dict[str, list[Unit]] = field(default_factory=dict)
 
     @property
     def unit(self) -> Unit:
@@ -47,6 +71,16 @@ class Provider:
     @property
     def label(self) -> str:
         return self.name if self.name == self.code else f"{self.name} ({self.code})"
+
+    @property
+    def page(self) -> str:
+        return headline_page_name(self.code)
+
+    def wards_and_teams(self) -> list[Unit]:
+        return [u for units in self.children.values() for u in units]
+
+    def locality_of(self, unit: Unit) -> Unit | None:
+        return next((u for u in self.localities if u.code == unit.parent), None)
 
 
 @dataclass(frozen=True)
@@ -76,12 +110,16 @@ class Cell:
 
 
 def metric_page_name(metric_id: str) -> str:
-    safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in str(metric_id))
-    return f"metric_{safe}.html"
+    return f"metric_{_safe(metric_id)}.html"
 
 
 def _str(v: Any) -> str | None:
     return None if is_missing(v) else str(v)
+
+
+def _int(v: Any) -> int | None:
+    f = _float(v)
+    return None if f is None else int(f)
 
 
 def _float(v: Any) -> float | None:
@@ -93,7 +131,7 @@ def _float(v: Any) -> float | None:
         return None
 
 
-class Model:
+class Model(Context):
     """Everything the page renderers ask of the data, computed once."""
 
     def __init__(self, data: PublishedData) -> None:
@@ -169,7 +207,54 @@ class Model:
             p.localities.sort(key=lambda u: (u.name.lower(), u.code))
             if p.code in latest.index:
                 p.latest_month = latest[p.code]
+        self._children(providers)
         return list(providers.values())
+
+    def _children(self, providers: dict[str, Provider]) -> None:
+        """Wards and teams with values, under their locality (from the units table)."""
+        vals = self.data.values
+        low = vals[vals["level"].isin(["ward", "team"])]
+        parents: dict[tuple[str, str, str], tuple[str, str | None]] = {}
+        units = self.data.units
+        if units is not None:
+            for pc, lv, uc, name, loc in units[["provider_code", "level", "unit_code",
+                                                "unit_name", "locality_code"]].itertuples(
+                    index=False, name=None):
+                parents[(str(pc), str(lv), str(uc))] = (_str(loc) or "", _str(name))
+        names = low.groupby(["provider_code", "level", "unit_code"])["unit_name"].first()
+        order = {"ward": 0, "team": 1}
+        for (pc, lv, uc), uname in names.items():
+            p = providers.get(str(pc))
+            if p is None:
+                continue
+            loc, ref_name = parents.get((str(pc), str(lv), str(uc)), ("", None))
+            if loc and loc not in {u.code for u in p.localities}:
+                loc = ""
+            name = _str(uname) or ref_name or str(uc)
+            p.children.setdefault(loc, []).append(Unit(str(pc), str(lv), str(uc), name, loc))
+        for p in providers.values():
+            for kids in p.children.values():
+                kids.sort(key=lambda u: (order.get(u.level, 9), u.name.lower(), u.code))
+
+    def unit_by_key(self, provider_code: str, level: str, code: str) -> Unit | None:
+        p = self.provider(provider_code)
+        if p is None:
+            return None
+        if level == "provider":
+            return p.unit
+        pool = p.localities if level == "locality" else p.wards_and_teams()
+        return next((u for u in pool if u.level == level and u.code == code), None)
+
+    def metrics_for(self, unit: Unit) -> list["Metric"]:
+        """Metrics with a monthly series (values or SPC) for ``unit``, in catalogue order."""
+        return [m for m in self.metrics if self.has_series(m, unit)]
+
+    def provider(self, code: str) -> Provider | None:
+        return next((p for p in self.providers if p.code == code), None)
+
+    def has_series(self, metric: "Metric", unit: Unit) -> bool:
+        key = (metric.metric_id, unit.provider_code, unit.level, unit.code)
+        return key in self._monthly or key in self._spc
 
     # ---- values -----------------------------------------------------------------------
     def _bed_types(self) -> dict[str, str]:
@@ -227,7 +312,9 @@ class Model:
             return [SpcPoint(r["period_start"], _float(r.get("value")), _float(r.get("mean")),
                              _float(r.get("lower_process_limit")),
                              _float(r.get("upper_process_limit")),
-                             _str(r.get("point_type")) or "common_cause") for r in rows], True
+                             _str(r.get("point_type")) or "common_cause",
+                             _int(r.get("phase")), _str(r.get("phase_reason")))
+                    for r in rows], True
         return [SpcPoint(p, None if supp else _float(v)) for p, v, supp
                 in self.series(metric, unit)], False
 
@@ -249,112 +336,3 @@ class Model:
                 upper_limit=last.get("upper_process_limit"), target=metric.target,
                 target_type=metric.target_type, derive="assurance_icon" not in last)
         return Cell(value, supp, month, variation, assurance, few)
-
-    # ---- funnel -----------------------------------------------------------------------
-    def funnels(self, metric: Metric) -> list[dict[str, Any]]:
-        """One entry per (provider or all providers, level, period type): the latest period.
-
-        Each: provider_code ('' = across providers), level, period_type, period_start,
-        overall, points (list of FunnelPoint), method.
-        """
-        fun = self.data.funnel
-        if fun is None or not len(fun):
-            return []
-        rows = fun[(fun["metric_id"].astype(str) == metric.metric_id)
-                   & (fun["bed_type_group"].astype(str) == self.bed_type(metric.metric_id))]
-        if not len(rows):
-            return []
-        rows = rows.copy()
-        level = rows["level"].astype(str) if "level" in rows else pd.Series("unit", rows.index)
-        rows["_level"] = level
-        rows["_group"] = [("" if lv == "provider" else str(p))
-                          for lv, p in zip(level, rows["provider_code"], strict=True)]
-        out = []
-        for (group, lv, ptype), g in rows.groupby(["_group", "_level", "period_type"]):
-            latest = g["period_start"].max()
-            g = g[g["period_start"] == latest]
-            points = []
-            for r in g.to_dict("records"):
-                v, d = _float(r.get("value")), _float(r.get("denominator"))
-                if v is None or d is None:
-                    continue
-                label = _str(r.get("unit_name")) or _str(r.get("unit_code")) or "?"
-                points.append(FunnelPoint(
-                    label, d, v, bool(r.get("outside_95")), bool(r.get("outside_998")),
-                    _float(r.get("lower_95")), _float(r.get("upper_95")),
-                    _float(r.get("lower_998")), _float(r.get("upper_998"))))
-            overall = g["overall_value"].dropna() if "overall_value" in g else pd.Series([])
-            method = g["method"].dropna() if "method" in g else pd.Series([])
-            out.append({
-                "provider_code": group, "level": lv, "period_type": str(ptype),
-                "period_start": latest, "overall": float(overall.iloc[0]) if len(overall)
-                else None, "points": points,
-                "method": str(method.iloc[0]) if len(method) else None,
-            })
-        level_order = {"provider": 0, "locality": 1, "ward": 2, "team": 3}
-        type_order = {"month": 0, "quarter": 1, "rolling_12m": 2}
-        out.sort(key=lambda f: (f["provider_code"], level_order.get(f["level"], 9),
-                                type_order.get(f["period_type"], 9)))
-        return out
-
-    # ---- data quality and costs -------------------------------------------------------
-    def _index_dq(self) -> dict[tuple[str, pd.Timestamp], float]:
-        dq = self.data.dq
-        if dq is None:
-            return {}
-        return {(str(p), d): float(s) for p, d, s in
-                dq[["provider_code", "period_start", "dq_score"]].itertuples(index=False)
-                if not is_missing(s)}
-
-    @property
-    def dq_available(self) -> bool:
-        return self.data.dq is not None
-
-    def dq_score(self, provider: Provider, month: pd.Timestamp | None = None) -> float | None:
-        month = provider.latest_month if month is None else month
-        return self._dq.get((provider.code, month)) if month is not None else None
-
-    def cost_applies(self, metric: Metric) -> bool:
-        return metric.domain == "cost" or (metric.unit or "").lower() == "gbp"
-
-    # ---- bed capacity -------------------------------------------------------------------
-    def capacity_applies(self, metric: Metric) -> bool:
-        """Metrics resting on available or closed bed days: the catalogue names
-        MHS903WardDetails among their sources."""
-        return CAPACITY_SOURCE in str(metric.info.get("source_tables") or "")
-
-    @property
-    def capacity_available(self) -> bool:
-        return self.data.bed_capacity is not None
-
-    def capacity_counts(self, provider: Provider, unit: Unit | None = None,
-                        month: pd.Timestamp | None = None) -> tuple[int, int] | None:
-        """(ward-months whose available bed days came from MHS903, ward-months) of the
-        provider, or of one of its localities, in ``month`` (every month if None); None when
-        the basis is not published or there are no such wards."""
-        cap = self.data.bed_capacity
-        if cap is None or not len(cap):
-            return None
-        rows = cap[cap["provider_code"].astype(str) == provider.code]
-        if unit is not None and unit.level == "locality":
-            if "locality" not in rows:
-                return None
-            rows = rows[rows["locality"].astype(str) == unit.code]
-        if month is not None:
-            rows = rows[rows["period_start"] == month]
-        if not len(rows):
-            return None
-        return int((rows["capacity_basis"].astype(str) == "mhs903").sum()), len(rows)
-
-    def cost_methods(self, provider: Provider, unit: Unit | None = None) -> list[str]:
-        """Cost methods ('plics', 'ledger') in the provider's latest month with cost data."""
-        costs = self.data.costs
-        if costs is None or not len(costs):
-            return []
-        rows = costs[costs["provider_code"].astype(str) == provider.code] \
-            if "provider_code" in costs else costs
-        if unit is not None and unit.level != "provider" and "unit_code" in rows:
-            rows = rows[rows["unit_code"].astype(str) == unit.code]
-        if "period_start" in rows and len(rows):
-            rows = rows[rows["period_start"] == rows["period_start"].max()]
-        return sorted({str(m).lower() for m in rows["cost_method"].dropna()})

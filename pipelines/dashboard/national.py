@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from pipelines.dashboard.charts import INK, LINE
+from pipelines.dashboard.charts import sparkline
 from pipelines.dashboard.data import PublishedData
 from pipelines.dashboard.fmt import (
     MISSING,
@@ -27,16 +27,19 @@ from pipelines.dashboard.fmt import (
     format_value,
     is_missing,
     month_label,
-    short_month,
 )
+from pipelines.dashboard.layout import Site, page
 from pipelines.dashboard.model import Model
-from pipelines.dashboard.pages import Site, page
+from pipelines.national.model import load_breakdowns
 
 FAMILIES = {"los": "Length of stay", "followup_72h": "72-hour follow-up",
             "oaps": "Out-of-area placements", "monthly": "Activity and inpatients"}
 OTHER_FAMILY = "other"
 WINDOWS = {"M": "Month", "Q": "Rolling quarter", "Y": "Rolling 12 months"}
-MAIN_BREAKDOWNS = ("Provider", "Sending Provider")
+# the national breakdowns (pipelines/national/breakdowns.yml): Provider, Provider of
+# Responsibility (72-hour follow-up), Receiving Provider and Sending Provider (OAPs)
+MAIN_BREAKDOWNS = tuple(b.name for b in load_breakdowns().values() if b.national)
+SENDING = "Sending Provider"
 LOCALITY = "Provider; Locality"
 CSV_DIR = "csv/national"  # in the publish folder, written by pipelines/publish/national.py
 TIP_FIELDS = [("Definition", "description"), ("Filter", "filter"), ("Aggregate", "aggregate"),
@@ -63,11 +66,12 @@ def available(data: PublishedData) -> bool:
 
 
 def provider_codes(data: PublishedData) -> list[str]:
-    """Providers with a row at a main breakdown (as provider or as sending provider)."""
+    """The providers whose submissions the measures come from (a sending provider that
+    does not submit here gets no page)."""
     if not available(data):
         return []
     nat = data.national
-    rows = nat[nat["breakdown"].isin(MAIN_BREAKDOWNS)]
+    rows = nat[nat["breakdown"].isin(MAIN_BREAKDOWNS) & (nat["breakdown"] != SENDING)]
     return sorted(set(rows["primary_level"].dropna().astype(str)))
 
 
@@ -113,37 +117,6 @@ def _number(text: Any) -> float | None:
         return None if is_missing(text) else float(text)
     except (TypeError, ValueError):
         return None  # '*'
-
-
-def sparkline(points: list[tuple[Any, float | None]], label: str,
-              width: int = 120, height: int = 30) -> str:
-    """A small inline SVG line of the values (gaps where missing), the last point marked."""
-    vals = [v for _, v in points if v is not None]
-    if not vals:
-        return '<span class="sub">no values to chart</span>'
-    lo, hi = min(vals), max(vals)
-    if hi - lo < 1e-12:
-        lo, hi = lo - 1, hi + 1
-    pad, n = 4, len(points)
-    xs = [pad + i * (width - 2 * pad) / max(n - 1, 1) for i in range(n)]
-    ys = [None if v is None else height - pad - (v - lo) / (hi - lo) * (height - 2 * pad)
-          for _, v in points]
-    d, pen = [], False
-    for x, y in zip(xs, ys, strict=True):
-        if y is not None:
-            d.append(f"{'L' if pen else 'M'}{x:.1f},{y:.1f}")
-        pen = y is not None
-    known = [(p, v) for p, v in points if v is not None]
-    desc = (f"{label}: {len(points)} months, {short_month(known[0][0])} "
-            f"{format_value(known[0][1], None)} to {short_month(known[-1][0])} "
-            f"{format_value(known[-1][1], None)}; lowest {format_value(min(vals), None)}, "
-            f"highest {format_value(max(vals), None)}")
-    last = next(i for i in range(n - 1, -1, -1) if ys[i] is not None)
-    return (f'<svg class="sparkline" data-chart="sparkline" data-points="{len(vals)}" '
-            f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" '
-            f'aria-label="{_e(desc)}"><title>{_e(desc)}</title>'
-            f'<path d="{" ".join(d)}" fill="none" stroke="{LINE}" stroke-width="1.5"/>'
-            f'<circle cx="{xs[last]:.1f}" cy="{ys[last]:.1f}" r="2.5" fill="{INK}"/></svg>')
 
 
 class _View:

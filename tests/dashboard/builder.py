@@ -1,10 +1,12 @@
 """A small hand-made published ``marts.duckdb`` shaped like the publisher's output.
 
-Two providers x two localities (plus two wards each, for the funnel plots) x 14
+Two providers x two localities (each with two wards and one community team) x 14
 months; metrics: a percentage with a maximum target, a percentage with a minimum
-target, a count, a mean in days and a cost in pounds. SPC and funnel rows are
-computed here with the usual formulas (XmR limits; binomial funnel limits) so the
-charts look like the real thing.
+target, a count, a mean in days and a cost in pounds (all for wards), and a team
+percentage (did not attend). SPC rows for every level and funnel rows are computed
+here with the usual formulas (XmR limits; binomial funnel limits) so the charts look
+like the real thing. Optional: the ``units`` hierarchy, SPC phases (RXA's occupancy
+changes process in Oct 2024) and a ``peer_comparison`` table.
 """
 
 import math
@@ -45,7 +47,13 @@ CATALOGUE = [
     ("cost_per_bed_day", "Cost per occupied bed day", "cost",
      "Inpatient cost divided by occupied bed days.", "Inpatient cost (GBP)",
      "Occupied bed days", "gbp", "lower", None, None, None, "ratio", "plics.csv; ledger.csv"),
+    ("dna_rate_pct", "Did not attend rate (%)", "quality",
+     "Booked community contacts the patient did not attend.", "Contacts not attended",
+     "Booked contacts", "percent", "lower", None, None, None, "ratio", "MHS201CareContact"),
 ]
+TEAM_METRICS = {"dna_rate_pct"}
+PHASE_START = 7  # RXA's occupancy: a new process from MONTHS[7] (Oct 2024)
+PHASE_REASON = "New bed management model"
 CATALOGUE_COLUMNS = [
     "metric_id", "metric_name", "domain", "description", "numerator_definition",
     "denominator_definition", "unit", "better_direction", "national_measure_id", "target_value",
@@ -67,7 +75,16 @@ def _units() -> list[tuple[str, str, str, str, float]]:
             for w in (1, 2):
                 out.append((p, "ward", f"{code}-W{w}", f"{name} ward {w}",
                             (0.55 if j == 0 else 0.45) * (0.6 if w == 1 else 0.4)))
+    for p, (_pname, locs) in PROVIDERS.items():  # after the rest: their seeds stay put
+        for j, (code, name) in enumerate(locs):
+            out.append((p, "team", f"{code}-T1", f"{name} community team",
+                        0.55 if j == 0 else 0.45))
     return out
+
+
+def _applies(metric: str, level: str) -> bool:
+    """Ward metrics have no team rows; team metrics no ward rows."""
+    return level != ("ward" if metric in TEAM_METRICS else "team")
 
 
 def _figures(metric: str, provider: str, unit_i: int, i: int, size: float
@@ -96,6 +113,11 @@ def _figures(metric: str, provider: str, unit_i: int, i: int, size: float
         den = round(2700 * size)
         cost = 520 + 25 * w
         return cost * den, den, cost
+    if metric == "dna_rate_pct":
+        den = round(400 * size)
+        pct = 9 + 3 * w + (6 if unit_i in (14, 16) else 0)  # the first localities' teams
+        num = round(den * pct / 100)
+        return num, den, 100 * num / den
     raise ValueError(metric)
 
 
@@ -104,6 +126,8 @@ def metric_values(public: bool = False) -> pd.DataFrame:
     meta = {m[0]: m for m in CATALOGUE}
     for metric in meta:
         for ui, (p, level, code, name, size) in enumerate(_units()):
+            if not _applies(metric, level):
+                continue
             monthly = []
             for i, month in enumerate(MONTHS):
                 num, den, value = _figures(metric, p, ui, i, size)
@@ -136,28 +160,47 @@ def metric_values(public: bool = False) -> pd.DataFrame:
     return df
 
 
-def _spc_rows(values: pd.DataFrame, catalogue: pd.DataFrame) -> pd.DataFrame:
-    """XmR charts of the monthly provider and locality series, with Making Data Count icons."""
+def _xmr(vals: list[float]) -> tuple[float, float, float]:
+    mean = sum(vals) / len(vals)
+    mr = sum(abs(a - b) for a, b in zip(vals, vals[1:], strict=False)) / max(len(vals) - 1, 1)
+    return mean, mean - 2.66 * mr, mean + 2.66 * mr
+
+
+def _phase_of(key: tuple, i: int, phases: bool) -> int:
+    """RXA's occupancy series (every level) start phase 2 at PHASE_START."""
+    return 2 if phases and key[0] == "occupancy_pct" and key[1] == "RXA" and i >= PHASE_START \
+        else 1
+
+
+def _spc_rows(values: pd.DataFrame, catalogue: pd.DataFrame, phases: bool = False
+              ) -> pd.DataFrame:
+    """XmR charts of every monthly series (provider, locality, ward, team), with Making Data
+    Count icons; with ``phases``, limits per phase and the columns phase / phase_reason."""
     better = dict(zip(catalogue["metric_id"], catalogue["better_direction"], strict=True))
     targets = {r.metric_id: (r.target_value, r.target_type) for r in catalogue.itertuples()}
     out = []
-    monthly = values[(values["period_type"] == "month")
-                     & values["level"].isin(["provider", "locality"])]
+    monthly = values[values["period_type"] == "month"]
     keys = ["metric_id", "provider_code", "level", "unit_code", "unit_name", "bed_type_group"]
     for key, g in monthly.groupby(keys):
         g = g.sort_values("period_start")
-        vals = [float(v) for v in g["value"] if pd.notna(v)]
+        raw = list(g["value"])
+        vals = [float(v) for v in raw if pd.notna(v)]
         if len(vals) < 2:
             continue
-        mean = sum(vals) / len(vals)
-        mr = sum(abs(a - b) for a, b in zip(vals, vals[1:], strict=False)) / (len(vals) - 1)
-        lo, hi = mean - 2.66 * mr, mean + 2.66 * mr
+        phase = [_phase_of(key, i, phases) for i in range(len(raw))]
+        limits = {}
+        for ph in set(phase):
+            limits[ph] = _xmr([float(v) for v, q in zip(raw, phase, strict=True)
+                               if q == ph and pd.notna(v)])
         direction = better[key[0]]
-        run = 0
+        run, last_phase = 0, None
         points = []
-        for v in g["value"]:
+        for v, ph in zip(raw, phase, strict=True):
+            mean, lo, hi = limits[ph]
+            if ph != last_phase:
+                run, last_phase = 0, ph
             if pd.isna(v):
-                points.append((None, False, "common_cause"))
+                points.append((None, False, "common_cause", ph))
                 continue
             v = float(v)
             run = run + 1 if v > mean and run >= 0 else (run - 1 if v < mean and run <= 0
@@ -171,8 +214,9 @@ def _spc_rows(values: pd.DataFrame, catalogue: pd.DataFrame) -> pd.DataFrame:
                 high = v > mean
                 good = high if direction == "higher" else not high
                 ptype = "special_cause_improvement" if good else "special_cause_concern"
-            points.append((v, special, ptype))
-        last_v, _, last_type = next(p for p in reversed(points) if p[0] is not None)
+            points.append((v, special, ptype, ph))
+        last_v, _, last_type, last_ph = next(p for p in reversed(points) if p[0] is not None)
+        mean, lo, hi = limits[last_ph]
         side = "high" if last_v >= mean else "low"
         icon = {"common_cause": "common_cause",
                 "special_cause_improvement": f"improvement_{side}",
@@ -185,22 +229,27 @@ def _spc_rows(values: pd.DataFrame, catalogue: pd.DataFrame) -> pd.DataFrame:
                 assurance = "pass" if lo >= target else "fail" if hi < target else "hit_or_miss"
             else:
                 assurance = "pass" if hi <= target else "fail" if lo > target else "hit_or_miss"
-        for (period, value), (_, special, ptype) in zip(
-                g[["period_start", "value"]].itertuples(index=False), points, strict=True):
+        for i, ((period, value), (_, special, ptype, ph)) in enumerate(zip(
+                g[["period_start", "value"]].itertuples(index=False), points, strict=True)):
+            mean, lo, hi = limits[ph]
+            reason = PHASE_REASON if ph > 1 and (i == 0 or points[i - 1][3] != ph) else None
             out.append((key[0], key[1], key[2], key[3], key[4], key[5], period, value, mean,
                         lo, hi, special, ptype, icon, assurance, len(vals), len(vals) < 12,
-                        False))
-    return pd.DataFrame(out, columns=[
+                        False, ph, reason))
+    df = pd.DataFrame(out, columns=[
         "metric_id", "provider_code", "level", "unit_code", "unit_name", "bed_type_group",
         "period_start", "value", "mean", "lower_process_limit", "upper_process_limit",
         "special_cause", "point_type", "variation_icon", "assurance_icon", "n_points",
-        "too_few_points", "suppressed"])
+        "too_few_points", "suppressed", "phase", "phase_reason"])
+    if not phases:
+        df = df.drop(columns=["phase", "phase_reason"])
+    return df
 
 
 def _funnel_rows(values: pd.DataFrame) -> pd.DataFrame:
     """Binomial funnel limits for the percentages, within each provider, by level."""
-    pct = values[values["metric_id"].isin(["occupancy_pct", "followup_72h_pct"])
-                 & values["level"].isin(["locality", "ward"])
+    pct = values[values["metric_id"].isin(["occupancy_pct", "followup_72h_pct", "dna_rate_pct"])
+                 & values["level"].isin(["locality", "ward", "team"])
                  & (values["period_start"] == LATEST) & values["denominator"].notna()]
     out = []
     for (_metric, _p, _level, _ptype), g in pct.groupby(
@@ -237,8 +286,36 @@ def bed_capacity_rows() -> pd.DataFrame:
                                        "suppressed"])
 
 
+def units_rows() -> pd.DataFrame:
+    """The published ``units`` hierarchy (the columns the dashboard reads, and a few more)."""
+    rows = []
+    for p, level, code, name, _size in _units():
+        loc = {"provider": None, "locality": code}.get(level, code.rsplit("-", 1)[0])
+        rows.append((f"{p}|{level}|{code}", level, code, name, p, p, loc, loc,
+                     "locality" if level in ("ward", "team") else
+                     ("provider" if level == "locality" else None), True))
+    return pd.DataFrame(rows, columns=["unit_key", "level", "unit_code", "unit_name",
+                                       "provider_code", "provider_name", "locality_code",
+                                       "locality_name", "parent_level", "in_reference"])
+
+
+PEERS = {"RXA": ("above_998", 48, 54.1), "RXB": ("within", 12, 31.0)}
+
+
+def peer_rows() -> pd.DataFrame:
+    """peer_comparison as it will be published: MHS140a (mean LOS) for both providers."""
+    return pd.DataFrame(
+        [(LATEST, "MHS140a", "Mean length of stay, adult acute, 18 to 64", p, value, 35.2, rank,
+          54, position) for p, (position, rank, value) in PEERS.items()]
+        + [(MONTHS[-2], "MHS140a", "Mean length of stay, adult acute, 18 to 64", "RXA", 40.0,
+            35.0, 20, 54, "within")],
+        columns=["period_month", "measure_id", "measure_name", "provider_code", "value",
+                 "england_value", "rank", "providers_ranked", "position"])
+
+
 def build_marts(path: Path, *, public: bool = False, spc: bool = True, funnel: bool = True,
-                dq: bool = True, costs: bool = True, bed_capacity: bool = True) -> Path:
+                dq: bool = True, costs: bool = True, bed_capacity: bool = True,
+                units: bool = True, phases: bool = False, peers: bool = False) -> Path:
     """Write a published-shaped marts.duckdb at ``path``; optional tables can be left out."""
     path.parent.mkdir(parents=True, exist_ok=True)
     catalogue = pd.DataFrame(CATALOGUE, columns=CATALOGUE_COLUMNS)
@@ -246,7 +323,7 @@ def build_marts(path: Path, *, public: bool = False, spc: bool = True, funnel: b
     values = metric_values(public)
     tables: dict[str, pd.DataFrame] = {"metric_catalogue": catalogue, "metric_values": values}
     if spc:
-        tables["spc"] = _spc_rows(values, catalogue)
+        tables["spc"] = _spc_rows(values, catalogue, phases)
     if funnel:
         tables["funnel"] = _funnel_rows(values)
     if dq:
@@ -266,6 +343,10 @@ def build_marts(path: Path, *, public: bool = False, spc: bool = True, funnel: b
             "suppressed"])
     if bed_capacity:
         tables["bed_capacity"] = bed_capacity_rows()
+    if units:
+        tables["units"] = units_rows()
+    if peers:
+        tables["peer_comparison"] = peer_rows()
     tables["publish_log"] = pd.DataFrame([{
         "run_id": "test-run", "version_id": "20250310T020000Z-test",
         "published_at": datetime(2025, 3, 10, 2, 0, 0),
@@ -275,11 +356,13 @@ def build_marts(path: Path, *, public: bool = False, spc: bool = True, funnel: b
     con = duckdb.connect(str(path))
     try:
         for name, df in tables.items():
-            if "period_start" in df.columns:
-                df = df.assign(period_start=pd.to_datetime(df["period_start"]))
+            date_col = next((c for c in ("period_start", "period_month") if c in df.columns),
+                            None)
+            if date_col:
+                df = df.assign(**{date_col: pd.to_datetime(df[date_col])})
             con.register("__src", df)
-            select = ("select * replace (cast(period_start as date) as period_start) "
-                      "from __src" if "period_start" in df.columns else "select * from __src")
+            select = (f"select * replace (cast({date_col} as date) as {date_col}) "
+                      "from __src" if date_col else "select * from __src")
             con.execute(f"create table main.{name} as {select}").fetchall()
             con.unregister("__src")
         con.execute("checkpoint").fetchall()

@@ -8,7 +8,6 @@ All Chromium runs start together (a fresh profile each) to keep this file fast.
 
 import json
 import re
-import shutil
 import subprocess
 import time
 from dataclasses import dataclass
@@ -114,9 +113,7 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Run]:
     canary.write_text('<!doctype html><html><body><script>console.error("canary error");'
                       "undefinedCanary();</script>"
                       '<img src="https://example.invalid/pixel.png"></body></html>')
-    if ARTIFACTS.exists():
-        shutil.rmtree(ARTIFACTS)
-    ARTIFACTS.mkdir(parents=True)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)  # other files (test_a11y.py) write here too
     work = root / "chromium"
     work.mkdir()
     uri = site.as_uri()

@@ -17,7 +17,7 @@ from .builder import build_marts
 from .offline import non_local_references
 
 METRICS = ["occupancy_pct", "followup_72h_pct", "admissions", "los_mean_days",
-           "cost_per_bed_day"]
+           "cost_per_bed_day", "dna_rate_pct"]
 
 
 def settings_for(publish_dir: Path) -> Settings:
@@ -246,6 +246,7 @@ def test_dagster_asset(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     result = dashboard.op.compute_fn.decorated_fn(SimpleNamespace(log=log))
     assert isinstance(result, dg.MaterializeResult)
     assert result.metadata["path"].value == str(tmp_path / "dashboard" / "index.html")
-    assert result.metadata["pages"] == 1 + len(METRICS)
+    # overview, metric pages, 2 headline pages, 4 localities, 8 wards and 4 teams
+    assert result.metadata["pages"] == 1 + len(METRICS) + 2 + 4 + 8 + 4
     assert result.metadata["publication_mode"] == "internal"
     shutil.rmtree(tmp_path / "dashboard")

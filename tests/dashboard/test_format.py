@@ -18,6 +18,7 @@ from pipelines.dashboard.fmt import (
 )
 from pipelines.dashboard.icons import (
     ASSURANCE_ICONS,
+    ORANGE,
     VARIATION_ICONS,
     choose_assurance_icon,
     choose_variation_icon,
@@ -160,7 +161,7 @@ def test_icon_svg_is_labelled_and_letters_are_printed() -> None:
     svg = icon_svg(VARIATION_ICONS["concern_high"])
     assert svg.startswith("<svg") and 'data-icon="concern_high"' in svg
     assert "<title>Special cause variation: concern (high values)</title>" in svg
-    assert ">H</text>" in svg and "#ED8B00" in svg
+    assert ">H</text>" in svg and ORANGE in svg and ORANGE != "#ED8B00"
     assert ">P</text>" in icon_svg(ASSURANCE_ICONS["pass"])
     assert icon_svg(None) == ""
 
@@ -173,7 +174,7 @@ def test_charts_are_self_contained_svg() -> None:
     svg = spc_chart(pts, unit="percent", title="Occupancy", target=85)
     assert 'data-chart="spc"' in svg and 'data-points="12"' in svg
     assert 'class="target"' in svg and svg.count('class="limit"') == 2
-    assert "#ED8B00" in svg  # the special-cause point
+    assert ORANGE in svg and "<polygon" in svg  # the special-cause point: a diamond
     assert "http" not in svg.replace('xmlns="http://www.w3.org/2000/svg"', "")
     run = spc_chart([SpcPoint(m, 5 + i) for i, m in enumerate(months)], unit="count",
                     title="Admissions", run_chart=True)
@@ -184,5 +185,5 @@ def test_charts_are_self_contained_svg() -> None:
                         FunnelPoint("B", 400, 84, False, False, 80, 88, 78, 90)],
                        overall=84, unit="percent", better="lower", title="Funnel")
     assert 'data-chart="funnel"' in fun and 'data-points="2"' in fun
-    assert "#ED8B00" in fun  # A is high and lower is better: worse
+    assert ORANGE in fun  # A is high and lower is better: worse
     assert 'class="funnel-upper-998"' in fun

@@ -107,9 +107,10 @@ def national_rows() -> pd.DataFrame:
 
 
 def build_with_national(root: Path, *, public: bool = False, measures: bool = True,
-                        measure_catalogue: bool = True) -> Path:
-    """The builder's published file plus the national tables; returns the dashboard folder."""
-    db = build_marts(root / "marts.duckdb", public=public)
+                        measure_catalogue: bool = True, **marts: bool) -> Path:
+    """The builder's published file plus the national tables; returns the dashboard folder.
+    ``marts``: options of build_marts (phases, peers...)."""
+    db = build_marts(root / "marts.duckdb", public=public, **marts)
     nat = national_rows()
     if public:  # as pipelines/publish/national.py: rounded text only, no zero rows
         nat = nat[nat["measure_value"] != 0].drop(columns="measure_value").rename(

@@ -108,6 +108,79 @@
     root.setAttribute("data-css", String(v).trim() === "1" ? "loaded" : "missing");
   }
 
+  /* Table views: a <details> without JavaScript; with it, a button that says whether the
+   * table is shown (aria-expanded) and controls it (aria-controls). */
+  function tableToggles() {
+    all("details.table-view").forEach(function (d) {
+      var summary = d.querySelector("summary");
+      var region = d.querySelector(".table-scroll");
+      if (!summary || !region) { return; }
+      var label = summary.textContent.replace(/^Table view\s*/, "");
+      var box = document.createElement("div");
+      box.className = "table-data";
+      box.id = d.id;
+      box.hidden = true;
+      box.appendChild(region);
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "table-toggle";
+      button.setAttribute("aria-expanded", "false");
+      button.setAttribute("aria-controls", box.id);
+      button.innerHTML = 'Show table<span class="visually-hidden"></span>';
+      button.lastChild.textContent = " " + label;
+      button.addEventListener("click", function () {
+        var open = button.getAttribute("aria-expanded") === "true";
+        button.setAttribute("aria-expanded", open ? "false" : "true");
+        button.firstChild.textContent = open ? "Show table" : "Hide table";
+        box.hidden = open;
+      });
+      d.parentNode.insertBefore(button, d);
+      d.parentNode.replaceChild(box, d);
+    });
+    root.setAttribute("data-table-toggles", String(all("button.table-toggle").length));
+  }
+
+  /* Definitions on hover and focus (.nat-def): shown by CSS; here they are placed in the
+   * viewport (so a scrolling table cannot clip them) and Esc dismisses them (WCAG 1.4.13)
+   * until the pointer or focus leaves. */
+  function definitions() {
+    function place(def) {
+      var tip = def.querySelector(".nat-tip");
+      var name = def.querySelector(".nat-name");
+      if (!tip || !name) { return; }
+      var r = name.getBoundingClientRect();
+      tip.style.position = "fixed";
+      tip.style.left = Math.max(4, Math.min(r.left, window.innerWidth - 420)) + "px";
+      var below = window.innerHeight - r.bottom;
+      if (below < 220 && r.top > below) {
+        tip.style.top = "auto";
+        tip.style.bottom = (window.innerHeight - r.top + 4) + "px";
+      } else {
+        tip.style.bottom = "auto";
+        tip.style.top = (r.bottom + 4) + "px";
+      }
+    }
+    all(".nat-def").forEach(function (def) {
+      def.addEventListener("mouseenter", function () { place(def); });
+      def.addEventListener("focusin", function () { place(def); });
+      def.addEventListener("mouseleave", function () { def.removeAttribute("data-dismissed"); });
+      def.addEventListener("focusout", function () { def.removeAttribute("data-dismissed"); });
+    });
+    document.addEventListener("keydown", function (e) {
+      if (e.key !== "Escape" && e.key !== "Esc") { return; }
+      all(".nat-def").forEach(function (def) {
+        if (def.matches(":hover") || def.contains(document.activeElement)) {
+          def.setAttribute("data-dismissed", "");
+        }
+      });
+    });
+    window.addEventListener("scroll", function () {
+      all(".nat-def").forEach(function (def) {
+        if (def.matches(":hover") || def.contains(document.activeElement)) { place(def); }
+      });
+    }, { passive: true });
+  }
+
   window.addEventListener("beforeprint", function () {
     all("details").forEach(function (d) { d.open = true; });
   });
@@ -115,6 +188,8 @@
   function start() {
     checkCss();
     root.setAttribute("data-charts", String(all("svg[data-chart]").length));
+    tableToggles();
+    definitions();
     init();
   }
 
