@@ -19,6 +19,10 @@ YAML_HEADER = "# generated from pipelines/contract/raw_contract.yml by pipelines
 # workforce, PLICS) and MHSDS tables marked per_month in the contract (MHS903's
 # bed days of the month) are facts of their month: staging keeps each month.
 SNAPSHOT_FAMILIES = {"mhsds", "oap"}
+# Families whose files are not a provider's monthly slot: raw keeps every file (any name) of
+# a month folder side by side, so a record is unique per file (the national publication:
+# which file supersedes which is int_national_published's job).
+FILE_FAMILIES = {"national"}
 
 META = [
     ("_provider", "provider_code", "Provider code taken from the drop folder (OrgIDProv)."),
@@ -63,6 +67,8 @@ def partition_columns(table: Table) -> list[str]:
     keys = [c.name for c in table.key_columns]
     if table.family == "reference":
         return keys_with_org(table, keys)
+    if table.family in FILE_FAMILIES:
+        return ["source_file_id", *keys]
     if is_snapshot(table):
         return ["provider_code", *keys]
     return [
@@ -98,8 +104,11 @@ def staging_sql(table: Table) -> str:
         # ingest quarantines repeated keys within a file, so every key of a slot is already
         # unique (the unique_combination test below checks it). No versioning window: on
         # PLICS it was the most expensive model of the build (bench/README.md).
+        kept = ("every file loaded (raw keeps each file of a month folder)"
+                if table.family in FILE_FAMILIES
+                else "each month (raw keeps one file per provider and month)")
         return f"""{HEADER}-- {table.description}
--- One row per record of each month (raw keeps one file per provider and month).
+-- One row per record of {kept}.
 with source as (
 
     select * from {{{{ source('raw', '{table.name}') }}}}

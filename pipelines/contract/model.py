@@ -10,7 +10,9 @@ import yaml
 CONTRACT_PATH = Path(__file__).with_name("raw_contract.yml")
 
 COLUMN_TYPES = {"string", "code", "date", "timestamp", "integer", "decimal"}
-FAMILIES = {"mhsds", "costing", "finance", "workforce", "oap", "reference"}
+# national: NHS England's published national data file (all providers in England), read beside
+# the trust's own data; a warning-level family (pipelines/ingest/load.py ADVISORY_FAMILIES)
+FAMILIES = {"mhsds", "costing", "finance", "workforce", "oap", "reference", "national"}
 PII_KINDS = {"nhs_number", "local_patient_id", "birth_date"}
 # How a code column compares a value with its code list. casefold_space: ignoring case
 # and runs of spaces (national names typed or exported differently by each system).
@@ -24,6 +26,7 @@ FAMILY_FOLDERS = {
     "workforce": "workforce",
     "oap": "oap",
     "reference": "reference",
+    "national": "national",
 }
 
 

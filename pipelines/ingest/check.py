@@ -10,7 +10,8 @@ MHP_PSEUDONYM_KEY.
 Per file it says what would load (rows), be quarantined (counts by field and reason, with
 an example line and value), or be refused (the message), then the ignored files and the
 tables missing from submissions. Exit code 0 when nothing would be refused, 1 otherwise, 2
-for a bad setting or a missing folder.
+for a bad setting or a missing folder. A refused national publication (NHS England's file)
+is listed as refused but is a warning, as in the run: it does not change the exit code.
 
     python -m pipelines.ingest.check [RAW_DIR]      (default MHP_RAW_DIR)
 """
@@ -121,6 +122,9 @@ def render(result: CheckResult) -> list[str]:
                 lines.append(f"              ... and {len(shown) - MAX_REASONS} more reason(s)")
         elif o.status in {"loaded", "unchanged"}:
             lines.append(f"LOAD        {o.relpath}: {_rows(o.rows_loaded)}")
+        elif o.advisory:
+            lines.append(f"REFUSED     {o.relpath}: {_message(o)} (a warning: the national "
+                         "publication never blocks the run)")
         else:
             lines.append(f"REFUSED     {o.relpath}: {_message(o)}")
     for folder, tables in missing.items():
@@ -128,14 +132,23 @@ def render(result: CheckResult) -> list[str]:
                      "the submission: a warning, not a refusal)")
     quarantining = sum(1 for o in report.outcomes if o.status == "loaded" and o.rows_quarantined)
     files = len(report.outcomes) - len(report.missing) - len(report.skipped)
+    national = (f" (and {len(report.advisory_problems)} national publication file(s), a "
+                "warning)" if report.advisory_problems else "")
     lines.append(
         f"{files} file(s): {report.count('loaded')} would load ({quarantining} with quarantined "
-        f"rows), {len(result.refused)} would be refused, {len(report.skipped)} ignored; "
+        f"rows), {len(result.refused)} would be refused{national}, {len(report.skipped)} "
+        "ignored; "
         f"{report.rows_loaded:,} rows would load, {report.rows_quarantined:,} quarantined "
         f"({result.seconds:.1f} s)"
     )
-    lines.append("OK: nothing would be refused" if not result.refused else
-                 f"NOT OK: {len(result.refused)} file(s) would be refused (exit code 1)")
+    if result.refused:
+        lines.append(f"NOT OK: {len(result.refused)} file(s) would be refused (exit code 1)")
+    elif report.advisory_problems:
+        lines.append(f"OK: nothing that blocks the run would be refused "
+                     f"({len(report.advisory_problems)} national publication file(s) would be: "
+                     "a warning)")
+    else:
+        lines.append("OK: nothing would be refused")
     return lines
 
 

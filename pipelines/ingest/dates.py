@@ -11,6 +11,13 @@ order is the user's to confirm, so the message is the same and only the setting 
 
 A column with both shapes is *mixed*: its values of the other shape are quarantined row by
 row (pipelines/ingest/validate.py) with a reason saying so; nothing is reinterpreted.
+
+The national publication (family ``national``, NHS England's own file) is read in a third
+way, ``flex``, whatever the setting: NHS England writes ``y-M-dd`` (``2024-3-01``,
+menh_publications/notebooks/94_Round_output.py), a re-saved copy ISO or ``dd/mm/yyyy``. Each
+value is read by its own shape (``YYYY-M-D`` year first, ``D/M/YYYY`` day first); nothing is
+ambiguous there, because the file's periods start on the 1st and end on the last day of a
+month, which the contract's row rules check (a month-first date fails them).
 """
 
 from collections.abc import Mapping
@@ -23,12 +30,18 @@ from pipelines.ingest.reader import FileRejected
 
 ISO = "iso"
 DMY = "dmy"
+# YYYY-M-D or D/M/YYYY, value by value (the national publication: see the module doc)
+FLEX = "flex"
+# families read in FLEX whatever their MHP_DATE_FORMAT_<FAMILY> setting
+FLEX_FAMILIES = frozenset({"national"})
 
 ISO_DATE_RE = r"^\d{4}-\d{2}-\d{2}$"
 ISO_TS_RE = r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?$"
 DMY_DATE_RE = r"^\d{1,2}/\d{1,2}/\d{4}$"
 DMY_TS_RE = r"^\d{1,2}/\d{1,2}/\d{4}( \d{1,2}:\d{2}(:\d{2})?)?$"
 _DMY_TS_FORMATS = "['%d/%m/%Y %H:%M:%S', '%d/%m/%Y %H:%M', '%d/%m/%Y']"
+YMD_LOOSE_RE = r"^\d{4}-\d{1,2}-\d{1,2}$"
+FLEX_DATE_RE = r"^(\d{4}-\d{1,2}-\d{1,2}|\d{1,2}/\d{1,2}/\d{4})$"
 
 # How each format is written in messages and quarantine reasons
 SPELLING = {
@@ -36,6 +49,8 @@ SPELLING = {
     (ISO, "timestamp"): "YYYY-MM-DDTHH:MM:SS",
     (DMY, "date"): "DD/MM/YYYY",
     (DMY, "timestamp"): "DD/MM/YYYY HH:MM:SS",
+    (FLEX, "date"): "YYYY-M-D (2024-3-01 or 2024-03-01) or DD/MM/YYYY",
+    (FLEX, "timestamp"): "YYYY-MM-DDTHH:MM:SS",
 }
 
 
@@ -45,6 +60,8 @@ def _lit(text: str) -> str:
 
 def pattern(col_type: str, fmt: str) -> str:
     """The regular expression a value of ``col_type`` written in ``fmt`` matches."""
+    if fmt == FLEX:
+        return ISO_TS_RE if col_type == "timestamp" else FLEX_DATE_RE
     if fmt == DMY:
         return DMY_TS_RE if col_type == "timestamp" else DMY_DATE_RE
     return ISO_TS_RE if col_type == "timestamp" else ISO_DATE_RE
@@ -67,8 +84,14 @@ def parse_sql(value: str, col_type: str, fmt: str) -> str:
     """SQL: the date (timestamp) ``value`` holds when written in ``fmt``, else null.
 
     ISO keeps the casts ingest always used; dd/mm/yyyy goes through strptime, only for values
-    of that shape (strptime alone takes a two-digit year as year 24)."""
-    if fmt == ISO:
+    of that shape (strptime alone takes a two-digit year as year 24). FLEX: each value by its
+    own shape, year first with dashes, day first with slashes."""
+    if fmt == FLEX and col_type == "date":
+        return (f"(case when regexp_full_match({value}, {_lit(YMD_LOOSE_RE)}) "
+                f"then cast(try_strptime({value}, '%Y-%m-%d') as date) "
+                f"when regexp_full_match({value}, {_lit(DMY_DATE_RE)}) "
+                f"then cast(try_strptime({value}, '%d/%m/%Y') as date) end)")
+    if fmt in (ISO, FLEX):
         if col_type == "timestamp":
             return f"try_cast(replace({value}, 'T', ' ') as timestamp)"
         return f"try_cast({value} as date)"
@@ -96,6 +119,8 @@ def judge(
     cols = _date_columns(table)
     if not cols:
         return {}
+    if family in FLEX_FAMILIES:
+        return {c.source: FLEX for c in cols}
     # most files write no slash at all: one cheap scan settles them (ISO), and only columns
     # with a slash pay for the regular expressions below
     flags = con.execute("select " + ", ".join(

@@ -27,6 +27,10 @@ MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
 SYNTHETIC_MARKER = ".mhp-synthetic"
 # The lock file Excel writes next to a workbook while it is open (~$wards.xlsx): never data
 EXCEL_LOCK_PREFIX = "~$"
+# Families whose files are slots of their own (any name, several in a month folder): a file
+# replaces only the earlier version of the same path (pipelines/contract/codegen.py
+# FILE_FAMILIES)
+PER_FILE_FAMILIES = frozenset({"national"})
 
 
 def data_suffix(path: Path) -> str | None:
@@ -68,9 +72,12 @@ class DiscoveredFile:
 
     @property
     def slot(self) -> tuple[str, str, str]:
-        """What a newer file replaces: the same table, provider and month."""
+        """What a newer file replaces: the same table, provider and month; for a national
+        publication (any name, several per month folder) the same path."""
         tname = self.table.name if self.table else self.relpath
         period = self.period_start.isoformat() if self.period_start else ""
+        if self.family in PER_FILE_FAMILIES:
+            return (tname, self.relpath, period)
         return (tname, self.provider or "", period)
 
 
@@ -116,6 +123,9 @@ def discover(raw_dir: Path, contract: Contract) -> list[DiscoveredFile]:
             )
             found.append(DiscoveredFile(path, relpath, family, provider, None, table, problem))
             continue
+        if family == "national":
+            found.append(_national(path, relpath, parts, contract))
+            continue
         if family not in {"mhsds", "costing", "finance", "workforce", "oap"}:
             found.append(
                 DiscoveredFile(
@@ -152,6 +162,26 @@ def discover(raw_dir: Path, contract: Contract) -> list[DiscoveredFile]:
             problem = f"{relpath}: {stem!r} is not a {family} table of the contract"
         found.append(DiscoveredFile(path, relpath, family, provider, period, table, problem))
     return found
+
+
+def _national(
+    path: Path, relpath: str, parts: tuple[str, ...], contract: Contract
+) -> DiscoveredFile:
+    """national/<YYYY-MM>/<any name>: NHS England's published file for that reporting month
+    (one file covers every provider in England, so there is no provider folder)."""
+    tables = contract.by_family("national")
+    table = tables[0] if tables else None
+    if len(parts) != 3:
+        return DiscoveredFile(path, relpath, "national", None, None, None,
+                              f"{relpath}: expected national/<YYYY-MM>/<file> (the "
+                              "publication's reporting month, then NHS England's file)")
+    period = _month(parts[1])
+    problem = None
+    if period is None:
+        problem = f"{relpath}: month folder {parts[1]!r} is not YYYY-MM"
+    elif table is None:
+        problem = f"{relpath}: the contract has no national table"
+    return DiscoveredFile(path, relpath, "national", None, period, table, problem)
 
 
 def is_synthetic(raw_dir: Path) -> bool:

@@ -11,6 +11,10 @@ Rules (docs/ingestion.md explains them):
 - A rejected file loads nothing and leaves the slot's previous data alone.
 - Every record read is either loaded or quarantined (rows_in = rows_loaded
   + rows_quarantined in meta.manifest).
+- The national publication (NHS England's file, national/<YYYY-MM>/<any name>) is advisory:
+  each file is a slot of its own (a file replaces the earlier version of its path only), a
+  refused one is a warning and never fails the ingest step, and the manifest says which
+  earlier file's periods and statuses it supersedes (int_national_published applies it).
 """
 
 import logging
@@ -27,7 +31,13 @@ import pandas as pd
 from pipelines.config import Settings
 from pipelines.contract import Contract, Table, load_contract
 from pipelines.ingest import dates, reader, reference, validate
-from pipelines.ingest.discover import DiscoveredFile, data_suffix, discover, is_synthetic
+from pipelines.ingest.discover import (
+    PER_FILE_FAMILIES,
+    DiscoveredFile,
+    data_suffix,
+    discover,
+    is_synthetic,
+)
 from pipelines.ingest.pseudonymise import nhs_number_valid, pseudonym, resolve_key
 from pipelines.ingest.testhooks import pause_point
 from pipelines.ingest.warehouse import (
@@ -43,6 +53,16 @@ from pipelines.ingest.warehouse import (
 
 log = logging.getLogger(__name__)
 
+# Families read beside the trust's own data, never part of it: a refused file of one is a
+# warning (listed in the ingest summary and by the ingest gate's warning), not a failure of
+# the ingest step, so it never holds back the trust's own publication.
+ADVISORY_FAMILIES = frozenset({"national"})
+
+
+def family_of(relpath: str) -> str:
+    """The family of a drop-folder path: its first folder."""
+    return PurePosixPath(relpath).parts[0] if relpath else ""
+
 
 @dataclass
 class FileOutcome:
@@ -55,6 +75,11 @@ class FileOutcome:
     rows_loaded: int = 0
     rows_quarantined: int = 0
     message: str | None = None
+
+    @property
+    def advisory(self) -> bool:
+        """A file of an advisory family (the national publication): refusing it is a warning."""
+        return family_of(self.relpath) in ADVISORY_FAMILIES
 
 
 @dataclass
@@ -75,8 +100,15 @@ class IngestReport:
 
     @property
     def problems(self) -> list[FileOutcome]:
-        """Files refused: they fail the ingest step (after the good files loaded)."""
-        return [o for o in self.outcomes if o.status in {"rejected", "stale", "ignored"}]
+        """Files refused: they fail the ingest step (after the good files loaded). A refused
+        national publication is not one of them (``advisory_problems``)."""
+        return [o for o in self.outcomes
+                if o.status in REFUSED_STATUSES and not o.advisory]
+
+    @property
+    def advisory_problems(self) -> list[FileOutcome]:
+        """National publication files refused: a warning, never a failure of the run."""
+        return [o for o in self.outcomes if o.status in REFUSED_STATUSES and o.advisory]
 
     @property
     def missing(self) -> list[FileOutcome]:
@@ -97,20 +129,28 @@ class IngestReport:
 
     def summary(self) -> str:
         files = len(self.outcomes) - len(self.missing)
+        national = (f"{len(self.advisory_problems)} national publication file(s) refused (a "
+                    "warning), " if self.advisory_problems else "")
         text = (
             f"ingest {self.run_id}: {files} files, {self.count('loaded')} loaded, "
             f"{self.count('unchanged')} unchanged, {len(self.problems)} rejected, "
-            f"{len(self.skipped)} ignored (not data files), "
+            f"{len(self.skipped)} ignored (not data files), {national}"
             f"{len(self.missing)} table(s) missing from submissions; "
             f"{self.rows_loaded} rows loaded, {self.rows_quarantined} quarantined"
         )
         for p in self.problems:
             text += f"\n  REJECTED {p.relpath}: {p.message}"
+        for p in self.advisory_problems:
+            text += (f"\n  REJECTED (a warning: the national publication never blocks the "
+                     f"run) {p.message}")
         for m in self.missing:
             text += f"\n  MISSING {m.message}"
         for k in self.skipped:
             text += f"\n  IGNORED {k.relpath}: {k.message}"
         return text
+
+
+REFUSED_STATUSES = frozenset({"rejected", "stale", "ignored"})
 
 
 def _month_end(d: date) -> date:
@@ -184,6 +224,13 @@ class Ingestor:
 
     def _current_file(self, f: DiscoveredFile) -> int | None:
         assert f.table is not None
+        if f.family in PER_FILE_FAMILIES:  # a slot of its own: the earlier version of the path
+            row = self.con.execute(
+                "select file_id from meta.manifest where table_name = ? and status = 'loaded' "
+                "and relpath = ? order by file_id desc limit 1",
+                [f.table.name, f.relpath],
+            ).fetchone()
+            return int(row[0]) if row else None
         row = self.con.execute(
             "select file_id from meta.manifest where table_name = ? and status = 'loaded' "
             "and coalesce(provider, '') = ? and coalesce(cast(period_start as varchar), '') = ? "
@@ -354,11 +401,19 @@ class Ingestor:
                     return FileOutcome(f.relpath, table_name, "unchanged", message=message)
                 if (prev_status, prev_message) == (status, message):
                     self._touch(file_id)
-                    log.error("%s", message)
+                    self._log_problem(f, message)
                     return FileOutcome(f.relpath, table_name, status, message=message)
         self._record(f, facts, status, message)
-        log.error("%s", message)
+        self._log_problem(f, message)
         return FileOutcome(f.relpath, table_name, status, message=message)
+
+    @staticmethod
+    def _log_problem(f: DiscoveredFile, message: str) -> None:
+        """A refused file is an error, a refused national publication a warning."""
+        if f.family in ADVISORY_FAMILIES:
+            log.warning("%s (the national publication never blocks the run)", message)
+        else:
+            log.error("%s", message)
 
     def record_missing(
         self, header: DiscoveredFile, table: Table, created: datetime
@@ -531,6 +586,9 @@ class Ingestor:
         current = self._current_file(f)
         if table.family == "reference":
             run(con, reference.replace_sql(table, f.provider))
+        elif table.family in PER_FILE_FAMILIES:
+            if current is not None:  # the earlier version of the same path only
+                run(con, f"delete from raw.{table.name} where _file_id = ?", [current])
         else:
             run(
                 con,
@@ -576,6 +634,8 @@ class Ingestor:
             messages += self._refresh_notes(current, rows_in)
         if rows_in:
             messages += self._duplicate_delivery_notes(f, facts)
+        if table.family in PER_FILE_FAMILIES and loaded:
+            messages += self._supersede_notes(f, table, file_id, current)
         self._record_loaded(
             f,
             facts,
@@ -605,6 +665,52 @@ class Ingestor:
             quarantined,
             "; ".join(messages) or None,
         )
+
+    # At most this many supersede notes per file in its manifest message (the rest counted)
+    MAX_SUPERSEDE_NOTES = 6
+
+    def _supersede_notes(
+        self, f: DiscoveredFile, table: Table, file_id: int, replaced: int | None
+    ) -> list[str]:
+        """Which reporting periods and statuses of other loaded national files this file
+        supersedes, or is superseded for by a later publication.
+
+        The later file for a (REPORTING_PERIOD_END, STATUS) is the one of the later
+        publication month (its folder), then the one loaded later (manifest file_id): that
+        file's rows replace all the other's rows of the pair (int_national_published).
+        """
+        assert f.period_start is not None
+        rows = self.con.execute(
+            f"""
+            with mine as (
+                select distinct REPORTING_PERIOD_END as period_end, STATUS as status
+                from raw.{table.name} where _file_id = ?
+            ),
+            others as (
+                select distinct r._file_id, m.relpath, m.period_start,
+                       r.REPORTING_PERIOD_END as period_end, r.STATUS as status
+                from raw.{table.name} r
+                join meta.manifest m on m.file_id = r._file_id and m.status = 'loaded'
+                where r._file_id <> ? and r._file_id <> ?
+            )
+            select o._file_id, o.relpath, o.period_start > ? as later,
+                   string_agg(o.status || ' ' || strftime(o.period_end, '%Y-%m'), ', '
+                              order by o.period_end, o.status)
+            from others o join mine using (period_end, status)
+            group by all order by o._file_id""",
+            [file_id, file_id, replaced if replaced is not None else -1, f.period_start],
+        ).fetchall()
+        notes = []
+        for other, relpath, later, pairs in rows:
+            if later:
+                notes.append(f"superseded for {pairs} by file {other} ({relpath}), a later "
+                             "publication")
+            else:
+                notes.append(f"supersedes file {other} ({relpath}) for {pairs}")
+        if len(notes) > self.MAX_SUPERSEDE_NOTES:
+            more = len(notes) - self.MAX_SUPERSEDE_NOTES
+            notes = [*notes[: self.MAX_SUPERSEDE_NOTES], f"and {more} more file(s)"]
+        return notes
 
     def _refresh_notes(self, current: int, rows_in: int) -> list[str]:
         """A replacement with fewer rows than the file it replaces is worth a warning."""

@@ -75,6 +75,12 @@ def _date_shape_checks(col: Column, fmt: str) -> list[tuple[str, str]]:
     parse as not valid. Both shapes are never reinterpreted (pipelines/ingest/dates.py)."""
     v = _v(col)
     kind = "date" if col.type == "date" else "timestamp"
+    if fmt == dates.FLEX:  # one check: every accepted shape is read (pipelines/ingest/dates.py)
+        return [(
+            f"{v} is not null and (not regexp_full_match({v}, "
+            f"{q(dates.pattern(col.type, fmt))}) or {dates.parse_sql(v, col.type, fmt)} is null)",
+            f"not a valid {kind} (expected {dates.expected(col.type, fmt)})",
+        )]
     own, alt = dates.expected(col.type, fmt), dates.expected(col.type, dates.other(fmt))
     is_alt = dates.shaped_sql(v, col.type, dates.other(fmt))
     return [

@@ -16,6 +16,7 @@ import pandas as pd
 from pipelines.config import DBT_PROJECT_DIR, Settings
 from pipelines.contract import Contract, Table, load_contract
 from pipelines.contract.codegen import META, model_name, partition_columns
+from pipelines.contract.model import FAMILIES
 from pipelines.ingest.warehouse import has_nhs_number
 from pipelines.quality.frames import (
     CheckSkipped,
@@ -147,6 +148,31 @@ def _check_columns(spec: ExpectationSpec, table_param: str, columns: list[str]) 
     unknown = [c for c in columns if c not in known]
     if unknown:
         raise SuiteError(f"{spec.id}: {model_name(table)} has no column(s) {unknown}")
+
+
+def _validate_families(spec: ExpectationSpec) -> None:
+    """``families`` / ``exclude_families``: optional lists of raw drop-folder families."""
+    for name in ("families", "exclude_families"):
+        value = spec.param(name)
+        if value is None:
+            continue
+        if not isinstance(value, list) or not value or any(v not in FAMILIES for v in value):
+            raise SuiteError(f"{spec.id}: {name} must be a non-empty list of families "
+                             f"({', '.join(sorted(FAMILIES))})")
+    if spec.param("families") is not None and spec.param("exclude_families") is not None:
+        raise SuiteError(f"{spec.id}: give families or exclude_families, not both")
+
+
+def _family_filter(spec: ExpectationSpec, column: str = "family") -> tuple[str, str]:
+    """(SQL condition on the manifest's family column, words for the headline)."""
+    if spec.param("families") is not None:
+        fams = [str(f) for f in spec.param("families")]
+        return f"{column} in {in_list(fams)}", f" ({', '.join(fams)} files)"
+    if spec.param("exclude_families") is not None:
+        fams = [str(f) for f in spec.param("exclude_families")]
+        return (f"coalesce({column}, '') not in {in_list(fams)}",
+                f" (other than {', '.join(fams)} files)")
+    return "true", ""
 
 
 def _fraction(spec: ExpectationSpec, name: str) -> float:
@@ -475,13 +501,17 @@ def unique_keys(ctx: CheckContext, spec: ExpectationSpec) -> Frame:
 
 def _validate_max_share(spec: ExpectationSpec) -> None:
     _fraction(spec, "max_share")
+    _validate_families(spec)
 
 
 @check("quarantine_share", _validate_max_share)
 def quarantine_share(ctx: CheckContext, spec: ExpectationSpec) -> Frame:
-    """Rows quarantined at ingest as a share of rows read, per loaded file, <= max_share."""
+    """Rows quarantined at ingest as a share of rows read, per loaded file, <= max_share.
+    ``families`` / ``exclude_families``: only (or all but) the files of those families (the
+    national publication has its own warning-level expectation)."""
     manifest = ctx.require("meta", "manifest")
     max_share = _fraction(spec, "max_share")
+    which, scope = _family_filter(spec, "m.family")
     reasons = "cast(null as varchar)"
     join = ""
     if ctx.has("meta", "quarantine"):
@@ -503,7 +533,7 @@ def quarantine_share(ctx: CheckContext, spec: ExpectationSpec) -> Frame:
                     else m.rows_quarantined::double / m.rows_in end as quarantined_share,
                {reasons} as top_reasons
         from {manifest} as m {join}
-        where m.status = 'loaded'
+        where m.status = 'loaded' and {which}
         order by quarantined_share desc, m.relpath""")
     bad = df["quarantined_share"] > max_share
     df["violations"] = bad.astype("int64")
@@ -517,7 +547,7 @@ def quarantine_share(ctx: CheckContext, spec: ExpectationSpec) -> Frame:
         df,
         [Probe("ExpectColumnValuesToBeBetween",
                {"column": "quarantined_share", "min_value": 0.0, "max_value": max_share})],
-        headline=f"quarantined rows above {fmt_share(max_share)} of the file",
+        headline=f"quarantined rows above {fmt_share(max_share)} of the file{scope}",
         noun="file(s)",
     )
 
@@ -527,6 +557,7 @@ def _validate_file_status(spec: ExpectationSpec) -> None:
     statuses = spec.require("statuses")
     if not isinstance(statuses, list) or not statuses:
         raise SuiteError(f"{spec.id}: 'statuses' must be a non-empty list")
+    _validate_families(spec)
 
 
 def _present(raw_dir: Path, relpath: str) -> bool:
@@ -539,20 +570,26 @@ def file_status(ctx: CheckContext, spec: ExpectationSpec) -> Frame:
 
     The latest manifest row of each path counts (a fixed file replaces its rejected
     version); files no longer in the drop folder are ignored. Without a drop folder, every
-    path of the manifest counts.
+    path of the manifest counts. ``families`` / ``exclude_families``: only (or all but) the
+    files of those families.
     """
     manifest = ctx.require("meta", "manifest")
     statuses = [str(s) for s in spec.require("statuses")]
+    which, scope = _family_filter(spec)
     df = frame(ctx.con, f"""
         select relpath, status, coalesce(message, '') as message,
                strftime(last_seen_at, '%Y-%m-%d %H:%M') as last_seen
         from {manifest}
+        where {which}
         qualify row_number() over (partition by relpath order by file_id desc) = 1
         order by relpath""")
     raw_dir = ctx.settings.raw_dir
     note = ""
     if raw_dir.is_dir():
-        df = df[[_present(raw_dir, p) for p in df["relpath"]]].reset_index(drop=True)
+        # a boolean mask (an empty list would select no columns of an empty frame)
+        present = pd.Series([_present(raw_dir, p) for p in df["relpath"]], index=df.index,
+                            dtype=bool)
+        df = df[present].reset_index(drop=True)
         note = f"{len(df)} files present in {raw_dir}"
     else:
         note = f"raw folder {raw_dir} not found: every manifest path checked"
@@ -565,7 +602,7 @@ def file_status(ctx: CheckContext, spec: ExpectationSpec) -> Frame:
     return Frame(
         df,
         [Probe("ExpectColumnValuesToNotBeInSet", {"column": "status", "value_set": statuses})],
-        headline=f"files in the drop folder with status {'/'.join(statuses)}",
+        headline=f"files in the drop folder with status {'/'.join(statuses)}{scope}",
         noun="file(s)",
         note=note,
     )

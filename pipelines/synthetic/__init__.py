@@ -3,7 +3,9 @@
 Writes, for each generated provider ("RXA", "RXB", ...) and month, the
 eleven MHSDS v6 tables as monthly snapshots, the ledger, staff in post, the
 out-of-area placement log and (for the first K providers) PLICS, plus the
-reference files, exactly as ``pipelines/contract/raw_contract.yml`` describes.
+reference files, exactly as ``pipelines/contract/raw_contract.yml`` describes, and
+(``GeneratorConfig.national``, on by default) NHS England's national publication of
+each month (:mod:`pipelines.synthetic.national`).
 
     from pipelines.synthetic import GeneratorConfig, generate
     summary = generate(GeneratorConfig(out=Path("data/raw"), providers=2, months=12))

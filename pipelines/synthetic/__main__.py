@@ -40,6 +40,10 @@ def parse_args(argv: list[str] | None = None) -> GeneratorConfig:
         "--plics-providers", type=int, default=1, help="providers with PLICS, the first K (1)"
     )
     parser.add_argument("--format", choices=["csv", "parquet"], default="csv")
+    parser.add_argument(
+        "--no-national", dest="national", action="store_false",
+        help="leave out NHS England's national publication files (national/<YYYY-MM>/)",
+    )
     args = parser.parse_args(argv)
     return GeneratorConfig(
         out=args.out,
@@ -52,6 +56,7 @@ def parse_args(argv: list[str] | None = None) -> GeneratorConfig:
         faults=tuple(dict.fromkeys(args.faults)),
         plics_providers=args.plics_providers,
         format=args.format,
+        national=args.national,
     )
 
 
@@ -72,6 +77,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"refreshed provider-months{where}: {months}")
     for name, where in summary.fault_locations.items():
         print(f"fault {name}: {where}")
+    for note in summary.national_differences:
+        print(f"national publication differs: {note}")
     print(f"generated in {summary.seconds:.1f} s")
     return 0
 

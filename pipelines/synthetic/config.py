@@ -21,6 +21,9 @@ class GeneratorConfig:
     faults: tuple[str, ...] = ()
     plics_providers: int = 1
     format: str = "csv"
+    # NHS England's national publication, one file a month under national/<YYYY-MM>/
+    # (pipelines/synthetic/national.py); off: only the trust's own files
+    national: bool = True
 
     def validate(self) -> None:
         from pipelines.synthetic.faults import CSV_ONLY_FAULTS, FAULTS
@@ -55,6 +58,10 @@ class GenerationSummary:
     refresh_files: list[Path] = field(default_factory=list)
     refreshed: list[tuple[str, str]] = field(default_factory=list)  # (OrgIDProv, YYYY-MM)
     fault_locations: dict[str, str] = field(default_factory=dict)
+    # the realistic differences between the demo providers' own figures and the national
+    # publication's (pipelines/synthetic/national.py inject_differences), one note each
+    national_differences: list[str] = field(default_factory=list)
+    national_seconds: float = 0.0
     seconds: float = 0.0
 
     def add(self, table: str, path: Path, rows: int, refresh: bool = False) -> None:

@@ -25,6 +25,8 @@ from pipelines.synthetic.faults import (
 from pipelines.synthetic.finance import Finance, build_finance, subjective_map
 from pipelines.synthetic.frames import world_frames
 from pipelines.synthetic.links import link_providers
+from pipelines.synthetic.national import TABLES as NATIONAL_TABLES
+from pipelines.synthetic.national import DemoProvider, write_national
 from pipelines.synthetic.nhs_number import NhsNumberRegistry
 from pipelines.synthetic.periods import Horizon, iso
 from pipelines.synthetic.rand import Stream, stream
@@ -90,6 +92,9 @@ def generate(config: GeneratorConfig) -> GenerationSummary:
     )
     refreshed_set = set(refreshed)
     summary.refreshed = [(refs[p].code, horizon.labels[m]) for p, m in refreshed]
+    # a provider-month's MHSDS tables as submitted, where faults then corrupt the drop
+    # folder's copy: the national publication is made from what NHS England received
+    submitted: dict[tuple[str, str], dict[str, pd.DataFrame]] = {}
     for name in config.faults:
         summary.fault_locations[name] = (
             f"{refs[FAULT_PROVIDER].code} {horizon.labels[fault_month(name, config.months)]}"
@@ -118,13 +123,34 @@ def generate(config: GeneratorConfig) -> GenerationSummary:
                 out,
                 (p, m) in refreshed_set,
                 refresh_out,
+                submitted if config.national else None,
             )
         for name in [*frames, "pools", "ward_details"]:
             con.unregister(name)
         worlds[p] = None  # type: ignore[call-overload]
     con.close()
+    if config.national:
+        t_national = time.perf_counter()
+        result = write_national(config.seed, out, horizon, demo_providers(refs), writer.suffix,
+                                submitted)
+        for path, rows in result.files:
+            summary.add(NATIONAL_TABLE, path, rows)
+        summary.national_differences = result.differences
+        summary.national_seconds = time.perf_counter() - t_national
     summary.seconds = time.perf_counter() - t0
     return summary
+
+
+NATIONAL_TABLE = "national_publication"
+
+
+def demo_providers(refs: list) -> list[DemoProvider]:
+    """The demo providers as the national publication names them."""
+    out = []
+    for ref in refs:
+        places = " and ".join(ref.localities[:2])
+        out.append(DemoProvider(ref.code, f"{places} Mental Health NHS Foundation Trust"))
+    return out
 
 
 def _build_activity(seed: int, world: ProviderWorld) -> None:
@@ -187,6 +213,7 @@ def _write_month(
     out: Path,
     refreshed: bool,
     refresh_out: Path | None,
+    submitted: dict[tuple[str, str], dict[str, pd.DataFrame]] | None = None,
 ) -> None:
     h = world.horizon
     code = world.code
@@ -253,6 +280,8 @@ def _write_month(
             degrade(rng, {t: tables[t] for t in order if t != "MHS000Header"}, code)
         )
 
+    if faults and submitted is not None:
+        submitted[(code, label)] = {t: tables[t].copy() for t in NATIONAL_TABLES if t in tables}
     apply_frame_faults(faults, tables, stream(config.seed, Stream.FAULTS, p))
     for table in order:
         path = out / month_dir / f"{table}{writer.suffix}"

@@ -36,6 +36,7 @@ class Stream(IntEnum):
     REFRESH = 17
     FAULTS = 18
     WARD_DETAILS = 19
+    NATIONAL = 20
 
 
 def stream(seed: int, component: Stream, provider: int = 0) -> np.random.Generator:
