@@ -263,6 +263,7 @@ def closing_summary(
         "dbt": dbt.headline() if dbt is not None else "no result",
         "gates": _gates_line(gate_outcomes(events)),
         "published": _published_line(mats.get("published/marts")),
+        "national": _national_line(mats.get("published/marts")),
         "dashboard": _dashboard_line(mats.get("published/dashboard")),
     }
     lines += [f"  {label:<10} {text}" for label, text in outcomes.items()]
@@ -298,6 +299,14 @@ def _published_line(meta: Mapping[str, Any] | None) -> str:
         + ", ".join(f"{t} {n:,}" for t, n in biggest)
         + ", ...)"
     )
+
+
+def _national_line(meta: Mapping[str, Any] | None) -> str:
+    from pipelines.publish.national import reconciliation_line
+
+    if meta is None:
+        return "not compared"
+    return reconciliation_line(dict(meta.get("national_reconciliation") or {}))
 
 
 def _dashboard_line(meta: Mapping[str, Any] | None) -> str:

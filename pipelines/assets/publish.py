@@ -6,6 +6,7 @@ from pipelines.config import load_settings
 from pipelines.operations.resources import LOCK_RESOURCE_KEY
 from pipelines.operations.retry import retry_on_lock
 from pipelines.publish import publish
+from pipelines.publish.national import reconciliation_summary
 from pipelines.quality.gate import gate_summary
 
 
@@ -50,5 +51,8 @@ def published_marts(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
             "rows_per_table": dg.MetadataValue.json(result.row_counts),
             "total_rows": sum(n for t, n in result.row_counts.items() if t != "publish_log"),
             "versions_pruned": len(result.pruned),
+            # rows of national_reconciliation by status (make run prints one line of it)
+            "national_reconciliation": dg.MetadataValue.json(
+                reconciliation_summary(result.database)),
         }
     )

@@ -34,7 +34,19 @@ PUBLISHED = "national_measures"
 CSV_FOLDER = "national"
 
 
+# reconciliation columns that hold our exact figures: internal publication only
+RECONCILIATION_EXACT = ("our_value", "difference")
+
+
 def national_select(source: Source, *, public: bool) -> str:
+    """The select that publishes a national table: national_measures or
+    national_reconciliation (exact values internal only)."""
+    if source.published == "national_reconciliation":
+        order = "order by provider_code, period_month, measure_id, breakdown"
+        if public:
+            drop = ", ".join(RECONCILIATION_EXACT)
+            return f"select * exclude ({drop}) from {source.relation} {order}"
+        return f"select * from {source.relation} {order}"
     cols = ", ".join(q(c) for c in NATIONAL_COLUMNS)
     order = "order by period_month, measure_id, breakdown, primary_level, secondary_level"
     if public:
@@ -87,3 +99,29 @@ def export_national_csv(con: duckdb.DuckDBPyConnection, folder: Path, bom: bytes
         counts[f"{CSV_FOLDER}/{stem}"] = int(con.execute(
             f"select count(*) from main.{PUBLISHED} where {where}").fetchall()[0][0])
     return counts
+
+
+def reconciliation_summary(database: Path) -> dict[str, int]:
+    """Rows of the published national_reconciliation by status ({} when the file has none)."""
+    con = duckdb.connect(str(database), read_only=True)
+    try:
+        if not _has_table(con, "national_reconciliation"):
+            return {}
+        rows = con.execute(
+            "select status, count(*) from national_reconciliation group by status"
+        ).fetchall()
+    finally:
+        con.close()
+    return {str(k): int(n) for k, n in rows}
+
+
+def reconciliation_line(counts: dict[str, int]) -> str:
+    """``make run``'s one line: how many published measures match ours."""
+    published = sum(n for k, n in counts.items() if k != "only_ours")
+    if not published:
+        return "no national publication loaded (raw/national/<YYYY-MM>/*.csv)"
+    agree = counts.get("match", 0) + counts.get("suppressed", 0)
+    extra = [f"{counts[k]:,} {k.replace('_', ' ')}" for k in
+             ("differs", "only_published", "only_ours") if counts.get(k)]
+    return (f"{agree:,} of {published:,} published measures match ours"
+            + (f" ({', '.join(extra)})" if extra else ""))

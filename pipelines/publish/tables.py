@@ -47,6 +47,10 @@ OPTIONAL = [
     Source("national_measures", "marts", "mart_national_measures", national=True),
     Source("national_measure_catalogue", "reference", "national_measure_catalogue",
            disclosure=False),
+    # beside NHS England's publication: ours (rounded as national; exact internal only) and
+    # every provider in England as published (national figures, already rounded)
+    Source("national_reconciliation", "marts", "mart_national_reconciliation", national=True),
+    Source("peer_comparison", "marts", "mart_peer_comparison", disclosure=False),
     # reference dimensions for BI tools (hierarchies, financial-year calendar): no figures
     Source("units", "marts", "dim_units", disclosure=False),
     Source("calendar", "marts", "dim_calendar", disclosure=False),

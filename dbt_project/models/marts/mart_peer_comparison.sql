@@ -1,0 +1,149 @@
+-- Every provider in England on the peer measures (seed peer_measures), from NHS England's
+-- publication: one row per month, measure and provider, with England's value, the
+-- provider's rank among the providers with a published (unsuppressed) value (1 = best by
+-- the measure's better direction) and, for a proportion, where it sits in a binomial
+-- funnel around England's value against its own published denominator (95% and 99.8%
+-- limits, as the local funnels: docs/spc-and-funnels.md). Means and counts are ranked
+-- only: the national file gives no spread and no provider populations.
+-- is_local marks the providers in this warehouse.
+with published as (
+
+    select * from {{ ref('int_national_published_compared') }}
+    where breakdown <> 'Sending Provider'
+
+),
+
+peer as (
+
+    select * from {{ ref('peer_measures') }}
+
+),
+
+local_providers as (
+
+    select distinct provider_code from {{ ref('int_national_periods') }}
+
+),
+
+provider_values as (
+
+    select
+        published.period_month,
+        published.measure_id,
+        published.measure_name,
+        published.breakdown,
+        published.primary_level as provider_code,
+        published.primary_level_description as provider_name,
+        published.measure_value as value
+    from published
+    inner join peer
+        on peer.measure_id = published.measure_id
+    where published.breakdown <> 'England'
+        and published.secondary_level = 'NONE'
+
+),
+
+denominators as (
+
+    select
+        published.period_month,
+        peer.measure_id,
+        published.primary_level as provider_code,
+        published.measure_value as denominator
+    from published
+    inner join peer
+        on peer.denominator_id = published.measure_id
+    where published.breakdown <> 'England'
+
+),
+
+england as (
+
+    select
+        published.period_month,
+        published.measure_id,
+        published.measure_value as england_value
+    from published
+    inner join peer
+        on peer.measure_id = published.measure_id
+    where published.breakdown = 'England'
+
+),
+
+ranked as (
+
+    select
+        v.*,
+        peer.kind,
+        peer.better_direction,
+        peer.multiplier,
+        d.denominator,
+        e.england_value,
+        case when v.value is not null then
+            rank() over (
+                partition by v.period_month, v.measure_id, (v.value is null)
+                order by case when peer.better_direction = 'higher' then -v.value else v.value end
+            )
+        end as rank,
+        count(v.value) over (partition by v.period_month, v.measure_id) as providers_ranked
+    from provider_values as v
+    inner join peer
+        on peer.measure_id = v.measure_id
+    left join denominators as d
+        on d.period_month = v.period_month
+        and d.measure_id = v.measure_id
+        and d.provider_code = v.provider_code
+    left join england as e
+        on e.period_month = v.period_month
+        and e.measure_id = v.measure_id
+
+),
+
+limits as (
+
+    select
+        ranked.*,
+        -- binomial funnel on the proportion scale, shown on the published scale (x multiplier)
+        case when kind = 'proportion' and denominator > 0 and england_value is not null then
+            sqrt((england_value / multiplier) * (1 - england_value / multiplier) / denominator)
+                * multiplier
+        end as funnel_sd
+    from ranked
+
+)
+
+select
+    period_month,
+    measure_id,
+    measure_name,
+    breakdown,
+    provider_code,
+    provider_name,
+    is_local,
+    kind,
+    better_direction,
+    value,
+    denominator,
+    england_value,
+    cast(rank as integer) as rank,
+    cast(providers_ranked as integer) as providers_ranked,
+    england_value - 1.959964 * funnel_sd as lower_95,
+    england_value + 1.959964 * funnel_sd as upper_95,
+    england_value - 3.090232 * funnel_sd as lower_998,
+    england_value + 3.090232 * funnel_sd as upper_998,
+    case
+        when funnel_sd is null or value is null then null
+        when value > england_value + 3.090232 * funnel_sd then 'above_998'
+        when value < england_value - 3.090232 * funnel_sd then 'below_998'
+        when value > england_value + 1.959964 * funnel_sd then 'above_95'
+        when value < england_value - 1.959964 * funnel_sd then 'below_95'
+        else 'within'
+    end as position
+from (
+    select
+        limits.*,
+        local_providers.provider_code is not null as is_local
+    from limits
+    left join local_providers
+        on local_providers.provider_code = limits.provider_code
+) as with_local
