@@ -4,13 +4,13 @@
 (run by ``make test``).
 """
 
-import sys
 from pathlib import Path
 
 from pipelines.catalogue import DOMAINS, Metric, load_catalogue
 from pipelines.config import PROJECT_ROOT
 from pipelines.contract import load_contract
 from pipelines.contract.codegen import model_name
+from pipelines.generated import write_or_check
 from pipelines.national.model import load_breakdowns, load_measures
 
 DOCS = PROJECT_ROOT / "docs"
@@ -164,19 +164,7 @@ def generated() -> dict[Path, str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    check = "--check" in (argv if argv is not None else sys.argv[1:])
-    stale = []
-    for path, text in generated().items():
-        if check:
-            if not path.exists() or path.read_text(encoding="utf-8") != text:
-                stale.append(str(path))
-        else:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8")
-    if stale:
-        print("out of date (run python -m pipelines.docs):\n  " + "\n  ".join(stale))
-        return 1
-    return 0
+    return write_or_check(generated(), "python -m pipelines.docs", argv)
 
 
 if __name__ == "__main__":

@@ -4,11 +4,11 @@ Run ``python -m pipelines.contract.codegen`` after editing raw_contract.yml;
 tests/test_contract.py fails if the committed files are out of date.
 """
 
-import sys
 from pathlib import Path
 
 from pipelines.config import DBT_PROJECT_DIR
 from pipelines.contract import Contract, Table, load_contract
+from pipelines.generated import write_or_check
 from pipelines.ingest.warehouse import has_nhs_number, stored_name
 
 HEADER = "-- generated from pipelines/contract/raw_contract.yml by pipelines.contract.codegen\n"
@@ -311,19 +311,9 @@ def generated_files(contract: Contract) -> dict[Path, str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    check = "--check" in (argv if argv is not None else sys.argv[1:])
-    stale = []
-    for path, text in generated_files(load_contract()).items():
-        if check:
-            if not path.exists() or path.read_text(encoding="utf-8") != text:
-                stale.append(str(path))
-        else:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8")
-    if stale:
-        print("out of date (run python -m pipelines.contract.codegen):\n  " + "\n  ".join(stale))
-        return 1
-    return 0
+    return write_or_check(
+        generated_files(load_contract()), "python -m pipelines.contract.codegen", argv
+    )
 
 
 if __name__ == "__main__":

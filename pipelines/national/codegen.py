@@ -14,10 +14,10 @@
 import csv
 import io
 import json
-import sys
 from pathlib import Path
 
 from pipelines.config import DBT_PROJECT_DIR
+from pipelines.generated import write_or_check
 from pipelines.national.model import Breakdown, Measure, load_breakdowns, load_measures
 
 HEADER = "{#- generated from pipelines/national/measures/*.yml by pipelines.national.codegen -#}\n"
@@ -105,19 +105,7 @@ def generated_files() -> dict[Path, str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    check = "--check" in (argv if argv is not None else sys.argv[1:])
-    stale = []
-    for path, text in generated_files().items():
-        if check:
-            if not path.exists() or path.read_text(encoding="utf-8") != text:
-                stale.append(str(path))
-        else:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8")
-    if stale:
-        print("out of date (run python -m pipelines.national.codegen):\n  " + "\n  ".join(stale))
-        return 1
-    return 0
+    return write_or_check(generated_files(), "python -m pipelines.national.codegen", argv)
 
 
 if __name__ == "__main__":
