@@ -1,6 +1,9 @@
 -- The national publication as the reconciliation and peer comparison use it: for each
--- reporting month, the rows of the most final status published (Performance, else
--- Provisional), at the national breakdowns, for the measures we compute.
+-- reporting month, the rows of the most final status published (Final, else Performance,
+-- else Provisional: one status a month, so a provider's measure is compared once), at the
+-- national breakdowns, for the measures we compute.
+{% set rank_of = "case {} when 'Final' then 1 when 'Performance' then 2 else 3 end" %}
+
 with published as (
 
     select * from {{ ref('int_national_published') }}
@@ -15,9 +18,7 @@ catalogue as (
 
 best_status as (
 
-    select
-        period_month,
-        min(case when status = 'Performance' then 1 else 2 end) as status_rank
+    select period_month, min({{ rank_of.format('status') }}) as status_rank
     from published
     group by period_month
 
@@ -27,7 +28,7 @@ select published.*
 from published
 inner join best_status
     on best_status.period_month = published.period_month
-    and best_status.status_rank = case when published.status = 'Performance' then 1 else 2 end
+    and best_status.status_rank = {{ rank_of.format('published.status') }}
 inner join catalogue
     on catalogue.measure_id = published.measure_id
 where published.breakdown in (

@@ -3,7 +3,8 @@
 -- provider's rank among the providers with a published (unsuppressed) value (1 = best by
 -- the measure's better direction) and, for a proportion, where it sits in a binomial
 -- funnel around England's value against its own published denominator (95% and 99.8%
--- limits, as the local funnels: docs/spc-and-funnels.md). Means and counts are ranked
+-- limits, as the local funnels: docs/spc-and-funnels.md, clamped to 0 and 100 per cent,
+-- that is 0 and the multiplier, on the published scale). Means and counts are ranked
 -- only: the national file gives no spread and no provider populations.
 -- is_local marks the providers in this warehouse.
 with published as (
@@ -127,22 +128,34 @@ select
     england_value,
     cast(rank as integer) as rank,
     cast(providers_ranked as integer) as providers_ranked,
-    england_value - 1.959964 * funnel_sd as lower_95,
-    england_value + 1.959964 * funnel_sd as upper_95,
-    england_value - 3.090232 * funnel_sd as lower_998,
-    england_value + 3.090232 * funnel_sd as upper_998,
+    lower_95,
+    upper_95,
+    lower_998,
+    upper_998,
     case
         when funnel_sd is null or value is null then null
-        when value > england_value + 3.090232 * funnel_sd then 'above_998'
-        when value < england_value - 3.090232 * funnel_sd then 'below_998'
-        when value > england_value + 1.959964 * funnel_sd then 'above_95'
-        when value < england_value - 1.959964 * funnel_sd then 'below_95'
+        when value > upper_998 then 'above_998'
+        when value < lower_998 then 'below_998'
+        when value > upper_95 then 'above_95'
+        when value < lower_95 then 'below_95'
         else 'within'
     end as position
 from (
     select
         limits.*,
-        local_providers.provider_code is not null as is_local
+        local_providers.provider_code is not null as is_local,
+        -- a proportion lies between 0 and 100 per cent: a small denominator's limits are
+        -- clamped there, as the local binomial funnels (mart_funnel); null without a funnel
+        {%- for level, z in [('95', 1.959964), ('998', 3.090232)] %}
+        case when funnel_sd is not null then
+            case when england_value - {{ z }} * funnel_sd < 0 then 0.0
+                 else england_value - {{ z }} * funnel_sd end
+        end as lower_{{ level }},
+        case when funnel_sd is not null then
+            case when england_value + {{ z }} * funnel_sd > multiplier then cast(multiplier as double)
+                 else england_value + {{ z }} * funnel_sd end
+        end as upper_{{ level }}{% if not loop.last %},{% endif %}
+        {%- endfor %}
     from limits
     left join local_providers
         on local_providers.provider_code = limits.provider_code
