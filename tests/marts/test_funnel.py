@@ -102,6 +102,8 @@ def funnel(tmp_path_factory: pytest.TempPathFactory):
             numerator double, denominator double, value double)""")
     con.executemany("insert into marts.mart_metric_values values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     metric_rows())
+    # every period final (mart_metric_values.is_complete, issue #15)
+    con.execute("alter table marts.mart_metric_values add column is_complete boolean default true")
     con.execute("""
         create table intermediate.int_discharges (
             provider_code varchar, period_start date, los_days double,
