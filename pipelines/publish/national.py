@@ -121,7 +121,7 @@ def reconciliation_line(counts: dict[str, int]) -> str:
     if not published:
         return "no national publication loaded (raw/national/<YYYY-MM>/*.csv)"
     agree = counts.get("match", 0) + counts.get("suppressed", 0)
-    extra = [f"{counts[k]:,} {k.replace('_', ' ')}" for k in
-             ("differs", "only_published", "only_ours") if counts.get(k)]
+    words = {"differs": "differ", "only_published": "only published", "only_ours": "only ours"}
+    extra = [f"{counts[k]:,} {words[k]}" for k in words if counts.get(k)]
     return (f"{agree:,} of {published:,} published measures match ours"
             + (f" ({', '.join(extra)})" if extra else ""))

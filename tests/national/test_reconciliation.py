@@ -116,6 +116,7 @@ def submission(prov, month):
 # ------------------------------------------------------------------ national files
 NAMES = {
     "MHS01": "People in contact with services at the end of the reporting period",
+    "MHS07": "People with an open hospital spell at the end of the reporting period",
     "MHS27": "Admissions to hospital in the RP",
     "MHS28": "Discharges from hospital in the RP",
     "MHS32": "Referrals starting in RP",
@@ -196,8 +197,16 @@ def peer_rows():
     return rows
 
 
+# England totals: a month's file carries a measure when it publishes it for anyone; only
+# those measures are reconciled (a measure the file does not publish is not a difference)
+def england(month, status, *measures):
+    return [nat(month, status, "England", "England", m, "4321") for m in measures]
+
+
 F2 = [  # NHS England's March publication, delivered in run 1
     # a re-issue of the Performance January figures, published with March
+    *england("Jan", PERF, "MHS27", "MHS28", "MHS07"),
+    *england("Feb", PERF, "MHS27", "MHS28", "MHS07"),
     nat("Jan", PERF, "Provider", P, "MHS01", "5"),
     nat("Jan", PERF, "Provider", P, "MHS32", "5"),
     nat("Jan", PERF, "Provider", Q, "MHS01", "5"),  # RYB did not submit January to us
@@ -232,6 +241,7 @@ F3 = [  # a re-issue of the March publication (run 2)
     nat("Mar", PROV, "Provider", Q, "MHS32", "5"),
     nat("Mar", PROV, "Provider", P, "MHS28", "n/a"),  # line 6: not a number
     nat("Mar", PROV, "Hospital", P, "MHS01", "99"),  # line 7: not a national breakdown
+    *england("Mar", PROV, "MHS27", "MHS28", "MHS07"),
 ]
 F1_PATH = "national/2024-02/MHSDS Data_Feb2024.csv"
 F2_PATH = "national/2024-03/MHSDS Data_Mar2024.csv"

@@ -1,6 +1,6 @@
 -- Our national measures beside NHS England's publication, per provider, month, measure and
--- national breakdown present on either side (for the providers in this warehouse and the
--- months they submitted). Status:
+-- national breakdown present on either side (for the providers in this warehouse, the
+-- months they submitted, and the measures the month's publication carries). Status:
 --   match          our value rounded and suppressed as national equals the published one
 --                  (also: ours is exactly 0 and the publication, which omits zero rows,
 --                  has no row)
@@ -40,12 +40,25 @@ published as (
 
 ),
 
+published_measures as (
+
+    -- the measures each month's publication carries (for any provider): a measure the
+    -- national file does not publish at all (a quarterly variant, a measure outside the
+    -- file) is not a difference
+    select distinct period_month, measure_id
+    from {{ ref('int_national_published_compared') }}
+
+),
+
 ours_here as (
 
     select ours.*
     from ours
     inner join providers
         on providers.provider_code = ours.primary_level
+    inner join published_measures
+        on published_measures.period_month = ours.period_month
+        and published_measures.measure_id = ours.measure_id
 
 ),
 
