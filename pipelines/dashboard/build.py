@@ -16,7 +16,7 @@ from importlib import resources
 from pathlib import Path
 
 from pipelines.config import Settings
-from pipelines.dashboard import national
+from pipelines.dashboard import national, peers, reconciliation
 from pipelines.dashboard.data import load_published
 from pipelines.dashboard.drill import locality_body, unit_body
 from pipelines.dashboard.fmt import format_timestamp
@@ -80,16 +80,26 @@ def build(settings: Settings, *, now: datetime | None = None,
     site = Site(published_line=line + ".", mode=mode, doc_links=doc_links,
                 generated_at=(now or datetime.now(UTC)), notes=data.notes)
     tiles = Tiles(model, site, funnels, headline)
+    # reconciliation and peers (#16): linked from the overview, the headline page and the
+    # national page; no nav links (the nav stays one link per page type and provider)
+    peer_pages = {c: peers.page_name(c) for c in peers.provider_codes(model)}
+    tiles.peer_pages = {c: (pg, peers.measures(model, c)) for c, pg in peer_pages.items()}
+    links = {c: html for c in {p.code for p in model.providers}
+             | set(national.provider_codes(data)) | set(reconciliation.provider_codes(data))
+             if (html := reconciliation.link_html(model, c, peer_pages.get(c)))}
+    tiles.national_links = links
 
     pages: dict[str, str] = {
-        "index.html": national.link_overview(page(
+        "index.html": reconciliation.link_overview(national.link_overview(page(
             site, model, title="Overview", body=overview_body(model, site), kind="overview"),
-            model),
+            model), model, peer_pages),
     }
     for p in model.providers:
         pages[p.page] = page(site, model, title=f"{p.label}: headline measures",
                              body=headline_body(tiles, p), kind="headline", filters=False)
-    pages.update(national.pages(model, site, publish_dir))
+    pages.update(national.pages(model, site, publish_dir, links))
+    pages.update(reconciliation.pages(model, site))
+    pages.update(peers.pages(model, site, tiles))
     metrics = [m for _domain, ms in model.domains() for m in ms]
     for m in metrics + model.metrics_without_values():
         pages[m.page] = page(site, model, title=m.name,

@@ -26,6 +26,8 @@ SPC_COLUMNS = {"metric_id", "provider_code", "level", "unit_code", "unit_name", 
                "too_few_points", "suppressed", "phase", "phase_reason"}
 PEER_COLUMNS = {"period_month", "measure_id", "measure_name", "provider_code", "value",
                 "england_value", "rank", "providers_ranked", "position"}
+RECONCILIATION_COLUMNS = {"provider_code", "period_month", "measure_id", "breakdown",
+                          "our_value_rounded", "published_value", "status"}
 
 
 class DashboardError(RuntimeError):
@@ -55,6 +57,8 @@ class PublishedData:
     units: pd.DataFrame | None = None
     # peer_comparison: the provider's place among England's providers per national measure
     peers: pd.DataFrame | None = None
+    # national_reconciliation: our national measures beside NHS England's publication
+    reconciliation: pd.DataFrame | None = None
 
     @property
     def publication_mode(self) -> str:
@@ -182,11 +186,19 @@ def _load(con: duckdb.DuckDBPyConnection, database: Path) -> PublishedData:
                                    "'Provider; Ward'"), "reporting_period_start",
                           "reporting_period_end", "period_month")
         national_catalogue = _df(con, "select * from national_measure_catalogue")
+    elif "national_measure_catalogue" in tables:  # definitions for reconciliation and peers
+        national_catalogue = _df(con, "select * from national_measure_catalogue")
 
     units = _load_units(con, tables)
     peers = None
     if "peer_comparison" in tables and PEER_COLUMNS <= set(_columns(con, "peer_comparison")):
         peers = _dates(_df(con, "select * from peer_comparison"), "period_month")
+    reconciliation = None
+    if "national_reconciliation" in tables and RECONCILIATION_COLUMNS <= set(
+            _columns(con, "national_reconciliation")):
+        reconciliation = _dates(_df(con, "select * from national_reconciliation"),
+                                "period_month", "reporting_period_start",
+                                "reporting_period_end", "publication_month")
 
     log_rows = con.execute("select * from publish_log").df() if "publish_log" in tables else None
     publish_log: dict[str, Any] = {}
@@ -201,6 +213,7 @@ def _load(con: duckdb.DuckDBPyConnection, database: Path) -> PublishedData:
         funnel=funnel, dq=dq, costs=costs, publish_log=publish_log,
         suppressed_counts=suppressed_counts, notes=notes, bed_capacity=bed_capacity,
         national=national, national_catalogue=national_catalogue, units=units, peers=peers,
+        reconciliation=reconciliation,
     )
 
 

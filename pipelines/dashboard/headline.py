@@ -100,6 +100,14 @@ class Tiles:
         self.items = [(h, by_id[h.metric_id]) for h in headline if h.metric_id in by_id]
         # configured, but not in this publication's catalogue: said on the headline page
         self.missing = [h.metric_id for h in headline if h.metric_id not in by_id]
+        # provider code -> its peers page and the measures on it (peers.py), when published
+        self.peer_pages: dict[str, tuple[str, list[str]]] = {}
+        # provider code -> links to its reconciliation and peers pages (headline page)
+        self.national_links: dict[str, str] = {}
+
+    def variation(self, m: Metric, p: Provider, u: Unit) -> str:
+        """The sentence on unwarranted variation below ``u`` (HTML, with its link)."""
+        return self._variation(m, p, u)
 
     def _variation(self, m: Metric, p: Provider, u: Unit) -> str:
         """The sentence on unwarranted variation below ``u`` (or ``u``'s own position)."""
@@ -156,8 +164,12 @@ class Tiles:
         if u.level == "provider":
             peers = peer_text(model, p.code, h.peer_measure, m.unit)
             if peers:
+                text = _e(peers)
+                target, ids = self.peer_pages.get(p.code, ("", []))
+                if h.peer_measure in ids:
+                    text = f'<a href="{_e(target)}#peer-{_e(h.peer_measure)}">{text}</a>'
                 parts.append(f'<p class="tile-line tile-peers"><span class="tile-label">'
-                             f"Peers</span> {_e(peers)}</p>")
+                             f"Peers</span> {text}</p>")
         rows = [[pt.period, pt.value] for pt in points]
         table = [[month_label(pt.period), format_value(pt.value, m.unit)] for pt in points]
         parts.append(numbers(f"{m.metric_id}_{u.provider_code}_{u.code}.csv",
@@ -202,6 +214,8 @@ def headline_body(tiles: Tiles, p: Provider) -> str:
         "latest value, the SPC icons (variation and assurance), the trend, and the locality "
         "with the widest unwarranted variation (from the funnel plot). Select a measure for "
         "its charts; hover over or tab to its name for the definition.</p>",
+        (f'<p class="national-link rec-links">{tiles.national_links[p.code]}</p>'
+         if tiles.national_links.get(p.code) else ""),
         '<details class="key"><summary>Key to the icons</summary>' + legend_html()
         + "</details>",
         '<h2 class="visually-hidden">Headline measures</h2>',

@@ -96,13 +96,17 @@ def link_overview(html: str, model: Model) -> str:
     return html
 
 
-def pages(model: Model, site: Site, publish_dir: Path) -> dict[str, str]:
-    """The national measures page of each provider (none without the tables)."""
+def pages(model: Model, site: Site, publish_dir: Path,
+          links: dict[str, str] | None = None) -> dict[str, str]:
+    """The national measures page of each provider (none without the tables); ``links``:
+    provider code -> links shown under the page's introduction (reconciliation, peers)."""
     if not available(model.data):
         return {}
     view = _View(model.data)
+    links = links or {}
     return {page_name(c): page(site, model, title=f"National measures: {_label(model, c)}",
-                               body=view.body(c, _label(model, c), site, publish_dir),
+                               body=view.body(c, _label(model, c), site, publish_dir,
+                                              links.get(c, "")),
                                kind="national")
             for c in provider_codes(model.data)}
 
@@ -169,7 +173,8 @@ class _View:
                     '<span class="visually-hidden"> (suppressed)</span>')
         return f'<span class="val">{_e(text or MISSING)}</span>'
 
-    def body(self, code: str, label: str, site: Site, publish_dir: Path) -> str:
+    def body(self, code: str, label: str, site: Site, publish_dir: Path,
+             links: str = "") -> str:
         nat = self.nat
         mine = nat[(nat["primary_level"] == code) & nat["breakdown"].isin(MAIN_BREAKDOWNS)]
         latest = mine["period_month"].max()
@@ -188,6 +193,7 @@ class _View:
             f"</strong> \u00b7 status <strong>{_e(statuses)}</strong> \u00b7 "
             f"{len(months)} month(s) loaded. Hover over or tab to a measure name for its "
             "definition.</p>",
+            f'<p class="national-link rec-links">{links}</p>' if links else "",
             '<div class="notes national-note"><p>These are the national MHSDS measures, '
             "computed from each month\u2019s own submission as NHS England does (a later "
             "month\u2019s corrections are not applied). They can therefore differ from the "

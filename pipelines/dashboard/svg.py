@@ -40,9 +40,10 @@ def nice_ticks(lo: float, hi: float, count: int = 5) -> list[float]:
     mag = 10 ** math.floor(math.log10(raw))
     step = next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw)
     start = math.floor(lo / step) * step
-    ticks = []
+    ticks: list[float] = []
     t = start
-    while t <= hi + step * 0.5 and len(ticks) < 50:
+    # up to the first tick at or above hi, so the top of the axis never cuts off a value
+    while (not ticks or ticks[-1] < hi - 1e-9 * max(abs(hi), 1.0)) and len(ticks) < 50:
         ticks.append(round(t, 10))
         t += step
     return ticks

@@ -67,7 +67,12 @@
     var unfocused = [];
     var focusable = all("a[href], button, summary, select, [tabindex]");
     focusable.slice(0, 400).forEach(function (el) {
-      if (el.offsetParent === null) { return; }
+      // hidden, or inside a closed <details> but not its summary (not reachable by keyboard
+      // until opened)
+      var closed = el.closest("details:not([open])");
+      var summary = el.closest("summary");
+      if (el.offsetParent === null ||
+          (closed && !(summary && summary.parentNode === closed))) { return; }
       el.focus();
       var s = getComputedStyle(el);
       var visible = (s.outlineStyle !== "none" && parseFloat(s.outlineWidth) > 0) ||

@@ -313,10 +313,128 @@ def peer_rows() -> pd.DataFrame:
                  "england_value", "rank", "providers_ranked", "position"])
 
 
+# peer_comparison as mart_peer_comparison publishes it: every provider in England (the two
+# trusts here and 18 others) on three measures, every month
+PEER_MEASURES = [  # measure_id, name, kind, better, breakdown
+    ("MHS80", "Proportion of eligible discharges followed up", "proportion", "higher",
+     "Provider of Responsibility"),
+    ("MHS140a", "Mean length of stay, adult acute, 18 to 64", "mean", "lower", "Provider"),
+    ("OAP02M", "Inappropriate out of area bed days", "count", "lower", "Receiving Provider"),
+]
+OTHERS = [(f"RP{i:02d}", f"Peer Trust {i:02d}") for i in range(1, 19)]
+
+
+def _peer_value(measure: str, k: int, i: int) -> tuple[float, float | None]:
+    """(value, denominator) of provider k (0 = RXA, 1 = RXB, then the others) in month i."""
+    w = _wave(i, k + 2)
+    if measure == "MHS80":
+        den = float(40 + (k * 37) % 160)
+        if k == 0 and i == len(MONTHS) - 1:
+            return 60.0, 120.0  # RXA, latest month: below the 99.8% limit (England ~79)
+        return float(round(min(99, 79 + 9 * w + (k % 5) - 2))), den
+    if measure == "MHS140a":
+        if k == 0 and i == len(MONTHS) - 1:
+            return 41.0, None  # RXA, latest: near the bottom of the ranking
+        return float(round(33 + 6 * w + (k % 7) - 3)), None
+    return float(round(60 + 40 * w + 8 * (k % 6))), None
+
+
+def peer_full_rows() -> pd.DataFrame:
+    providers = [("RXA", PROVIDERS["RXA"][0]), ("RXB", PROVIDERS["RXB"][0]), *OTHERS]
+    rows = []
+    for mid, name, kind, better, breakdown in PEER_MEASURES:
+        for i, month in enumerate(MONTHS):
+            vals = [(code, pname, *_peer_value(mid, k, i))
+                    for k, (code, pname) in enumerate(providers)]
+            if kind == "proportion":
+                england = sum(v * d for _c, _n, v, d in vals) / sum(d for *_x, d in vals)
+            elif kind == "mean":
+                england = sum(v for _c, _n, v, _d in vals) / len(vals)
+            else:
+                england = sum(v for _c, _n, v, _d in vals)
+            ordered = sorted((v if better == "lower" else -v) for _c, _n, v, _d in vals)
+            for code, pname, v, d in vals:
+                rank = ordered.index(v if better == "lower" else -v) + 1
+                lim = [None] * 4
+                position = None
+                if kind == "proportion":
+                    sd = math.sqrt(england / 100 * (1 - england / 100) / d) * 100
+                    lim = [max(england - 1.959964 * sd, 0), min(england + 1.959964 * sd, 100),
+                           max(england - 3.090232 * sd, 0), min(england + 3.090232 * sd, 100)]
+                    position = ("above_998" if v > lim[3] else "below_998" if v < lim[2] else
+                                "above_95" if v > lim[1] else "below_95" if v < lim[0] else
+                                "within")
+                rows.append((month, mid, name, breakdown, code, pname, code in PROVIDERS, kind,
+                             better, v, d, england, rank, len(vals), *lim, position))
+    return pd.DataFrame(rows, columns=[
+        "period_month", "measure_id", "measure_name", "breakdown", "provider_code",
+        "provider_name", "is_local", "kind", "better_direction", "value", "denominator",
+        "england_value", "rank", "providers_ranked", "lower_95", "upper_95", "lower_998",
+        "upper_998", "position"])
+
+
+def reconciliation_rows(public: bool = False) -> pd.DataFrame:
+    """national_reconciliation as published: RXA and RXB, Feb-Apr 2025. March 2025 is the
+    latest month with a national file (April's is not loaded: all ours only). RXA's March
+    has every status: differs x2, only_published, only_ours, match x3 (one a rounding match,
+    one a zero the national file omits), suppressed x2."""
+    feb, mar, apr = MONTHS[-3:]
+    one_side = {
+        "only_ours": "not in the national file for this month (published before the "
+                     "submission was accepted, or not yet loaded)",
+        "only_published": "published nationally but not computed here (records rejected "
+                          "here, or a provider or month not loaded)",
+        "zero": "zero: the national file omits zero rows"}
+    # provider, month, measure, breakdown, ours exact, ours rounded, published, status
+    spec = [
+        ("RXA", mar, "MHS01", "Provider", 1234.0, "1235", "1235", "match"),
+        ("RXA", mar, "MHS78", "Provider of Responsibility", 23.0, "25", "25", "match"),
+        ("RXA", mar, "MHS79", "Provider of Responsibility", 3.0, "*", "*", "suppressed"),
+        ("RXA", mar, "MHS80", "Provider of Responsibility", 100 * 3 / 23, "*", "*",
+         "suppressed"),
+        ("RXA", mar, "MHS140", "Provider", 12.0, "10", "15", "differs"),
+        ("RXA", mar, "MHS140a", "Provider", 35.5, "36", "38", "differs"),
+        ("RXA", mar, "OAP01", "Receiving Provider", 7.0, "5", None, "only_ours"),
+        ("RXA", mar, "OAP01", "Sending Provider", 0.0, "*", None, "match"),
+        ("RXA", mar, "MHS32", "Provider", None, None, "40", "only_published"),
+        ("RXA", feb, "MHS01", "Provider", 1200.0, "1200", "1200", "match"),
+        ("RXA", feb, "MHS78", "Provider of Responsibility", 30.0, "30", "30", "match"),
+        ("RXA", feb, "MHS79", "Provider of Responsibility", 24.0, "25", "20", "differs"),
+        ("RXA", apr, "MHS01", "Provider", 1250.0, "1250", None, "only_ours"),
+        ("RXA", apr, "MHS78", "Provider of Responsibility", 26.0, "25", None, "only_ours"),
+        ("RXB", mar, "MHS01", "Provider", 2000.0, "2000", "2000", "match"),
+        ("RXB", mar, "MHS140a", "Provider", 30.2, "30", "30", "match"),
+    ]
+    rows = []
+    for p, month, mid, bd, exact, ours, pub, status in spec:
+        end = (pd.Timestamp(month) + pd.offsets.MonthEnd(0)).date()
+        pub_num = None if pub in (None, "*") else float(pub)
+        note = (one_side["zero"] if status == "match" and pub is None
+                else one_side.get(status))
+        rows.append({
+            "provider_code": p, "period_month": month, "reporting_period_start": month,
+            "reporting_period_end": end, "measure_id": mid, "measure_name": f"Name of {mid}",
+            "breakdown": bd, "secondary_level": "NONE", "our_value": exact,
+            "our_value_rounded": ours, "published_value": pub,
+            "published_value_numeric": pub_num,
+            "published_status": None if pub is None else (
+                "Performance" if month == feb else "Provisional"),
+            "publication_month": None if pub is None else month,
+            "difference": None if pub_num is None or exact is None else pub_num - exact,
+            "status": status, "note": note})
+    df = pd.DataFrame(rows)
+    df["publication_month"] = pd.to_datetime(df["publication_month"])
+    return df.drop(columns=["our_value", "difference"]) if public else df
+
+
 def build_marts(path: Path, *, public: bool = False, spc: bool = True, funnel: bool = True,
                 dq: bool = True, costs: bool = True, bed_capacity: bool = True,
-                units: bool = True, phases: bool = False, peers: bool = False) -> Path:
-    """Write a published-shaped marts.duckdb at ``path``; optional tables can be left out."""
+                units: bool = True, phases: bool = False, peers: bool = False,
+                peers_full: bool = False, reconciliation: bool = False) -> Path:
+    """Write a published-shaped marts.duckdb at ``path``; optional tables can be left out.
+    ``peers``: the two trusts' rows of peer_comparison only; ``peers_full``: the whole
+    published shape (every provider, three measures); ``reconciliation``:
+    national_reconciliation."""
     path.parent.mkdir(parents=True, exist_ok=True)
     catalogue = pd.DataFrame(CATALOGUE, columns=CATALOGUE_COLUMNS)
     catalogue["target_value"] = catalogue["target_value"].astype("float64")
@@ -347,6 +465,10 @@ def build_marts(path: Path, *, public: bool = False, spc: bool = True, funnel: b
         tables["units"] = units_rows()
     if peers:
         tables["peer_comparison"] = peer_rows()
+    if peers_full:
+        tables["peer_comparison"] = peer_full_rows()
+    if reconciliation:
+        tables["national_reconciliation"] = reconciliation_rows(public)
     tables["publish_log"] = pd.DataFrame([{
         "run_id": "test-run", "version_id": "20250310T020000Z-test",
         "published_at": datetime(2025, 3, 10, 2, 0, 0),

@@ -2,7 +2,8 @@
 
 - axe-core (``axe.min.js`` from the ``axe-playwright-python`` wheel, a dev dependency; only
   the script is used, injected into a copy of each page) over every page type: overview,
-  headline, metric page at each level (provider, locality, ward, team) and national page.
+  headline, metric page at each level (provider, locality, ward, team), national,
+  reconciliation and peers pages.
   Fails on serious or critical violations and on any colour-contrast one.
 - axe does not judge the contrast of SVG marks, so the chart and icon colours are checked
   here too: 3:1 on white for marks, 4.5:1 for the letters of the icons on their fill.
@@ -31,10 +32,12 @@ PAGES = {  # page type -> file
     "overview": "index.html", "headline": "headline_RXA.html",
     "metric_provider": "metric_occupancy_pct.html", "locality": "locality_RXA_RXA-L1.html",
     "ward": "ward_RXA_RXA-L1-W1.html", "team": "team_RXA_RXA-L1-T1.html",
-    "national": "national_RXA.html",
+    "national": "national_RXA.html", "reconciliation": "reconciliation_RXA.html",
+    "peers": "peers_RXA.html",
 }
 INTERACT = {"headline": "headline_RXA.html", "ward": "ward_RXA_RXA-L1-W1.html",
-            "metric_phases": "metric_occupancy_pct.html"}
+            "metric_phases": "metric_occupancy_pct.html",
+            "reconciliation": "reconciliation_RXA.html", "peers": "peers_RXA.html"}
 SHOTS = {"headline_RXA": ("headline_RXA.html", 1400, 1100),
          "locality_RXA_RXA-L1": ("locality_RXA_RXA-L1.html", 1400, 2400),
          "ward_RXA_RXA-L1-W1": ("ward_RXA_RXA-L1-W1.html", 1400, 2400),
@@ -63,7 +66,7 @@ def _probe_copy(site: Path, page: str, name: str, axe: bool) -> Path:
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict:
     root = tmp_path_factory.mktemp("a11y")
-    site = build_with_national(root, phases=True, peers=True)
+    site = build_with_national(root, phases=True, peers_full=True, reconciliation=True)
     shutil.copy(_axe_script(), site / "axe.min.js")
     shutil.copy(Path(__file__).with_name("a11y_probes.js"), site / "a11y_probes.js")
     work = root / "chromium"
@@ -157,7 +160,7 @@ def test_table_toggle(rendered: dict) -> None:
 
 
 def test_definition_on_focus_and_esc(rendered: dict) -> None:
-    for name in ("ui_headline", "ui_ward"):
+    for name in ("ui_headline", "ui_ward", "ui_reconciliation", "ui_peers"):
         d = _result(rendered, name)["definition"]
         assert d["before"] == "none" and d["focused"] == "block", (name, d)
         assert d["escaped"] == "none" and d["refocused"] == "block", (name, d)
@@ -166,9 +169,10 @@ def test_definition_on_focus_and_esc(rendered: dict) -> None:
 
 
 def test_keyboard_focus_is_visible(rendered: dict) -> None:
-    for name in ("ui_headline", "ui_ward", "ui_metric_phases"):
+    for name in ("ui_headline", "ui_ward", "ui_metric_phases", "ui_reconciliation",
+                 "ui_peers"):
         ui = _result(rendered, name)
-        assert ui["focusable"] > 20 and ui["unfocused"] == [], (name, ui["unfocused"][:5])
+        assert ui["focusable"] > 15 and ui["unfocused"] == [], (name, ui["unfocused"][:5])
 
 
 def test_csv_matches_the_chart_in_the_browser(rendered: dict) -> None:
@@ -189,14 +193,15 @@ def test_phase_labels_drawn(rendered: dict) -> None:
 def test_links_both_ways_resolve(rendered: dict) -> None:
     """Every link on the rendered drill-down pages reaches a page, and its #anchor an id."""
     site = rendered["site"]
-    for name in ("ui_headline", "ui_ward", "ui_metric_phases"):
+    for name in ("ui_headline", "ui_ward", "ui_metric_phases", "ui_reconciliation",
+                 "ui_peers"):
         dom = _dom(rendered["runs"][name])
         hrefs = set(re.findall(r'<a [^>]*href="([^"#:]+\.html)(#[^"]*)?"', dom))
-        assert len(hrefs) > 5, name
+        assert len(hrefs) >= (5 if name == "ui_reconciliation" else 6), name
         for page, anchor in hrefs:
             target = site / page
             assert target.is_file(), (name, page)
-            anchor = anchor.split("&")[0] if anchor.startswith("#m-") else ""
+            anchor = anchor.split("&")[0] if anchor.startswith(("#m-", "#peer-")) else ""
             if anchor:
                 assert f'id="{anchor[1:]}"' in target.read_text(), (name, page, anchor)
 
