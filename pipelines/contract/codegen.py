@@ -194,24 +194,24 @@ inner join current_submission
 """
 
 
-def _col_yaml(table: Table) -> list[str]:
+def _col_yaml(table: Table, tests: bool = True) -> list[str]:
     lines: list[str] = []
     for c in table.columns:
         desc = c.description.replace('"', "'")
         lines.append(f"      - name: {c.name}")
         lines.append(f'        description: "{desc} (MHSDS/contract field {c.source})"')
-        tests: list[str] = []
+        data_tests: list[str] = []
         if not c.nullable or c.source in table.key:
-            tests.append("          - not_null")
+            data_tests.append("          - not_null")
         if c.domain and c.type == "code":
             vals = ", ".join(f"'{v}'" for v in c.domain)
-            tests.append(
+            data_tests.append(
                 f"          - accepted_values:\n              arguments:\n"
                 f"                values: [{vals}]"
             )
-        if tests:
+        if tests and data_tests:
             lines.append("        data_tests:")
-            lines += tests
+            lines += data_tests
     if has_nhs_number(table):
         lines.append("      - name: nhs_number_valid")
         lines.append('        description: "NHS number passed the modulus 11 check at ingest."')
@@ -251,8 +251,10 @@ def staging_yaml(contract: Contract) -> str:
             keys = ["provider_code", "reporting_period_start",
                     *[c.name for c in t.key_columns if c.name != "org_id_prov"]]
             lines.append(f"            columns: [{', '.join(keys)}]")
+            # the column rules (not null, code lists) are tested once, on the staging
+            # model of the same raw table; here only the key per submission
             lines.append("    columns:")
-            lines += [ln for ln in _col_yaml(t) if "nhs_number_valid" not in ln
+            lines += [ln for ln in _col_yaml(t, tests=False) if "nhs_number_valid" not in ln
                       and "modulus 11" not in ln]
             lines.append("")
     return "\n".join(lines) + "\n"
