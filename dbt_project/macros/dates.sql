@@ -28,3 +28,10 @@
     {{ dbt.datediff('greatest(' ~ start ~ ', ' ~ p_start ~ ')',
                     'least(' ~ end_excl ~ ', ' ~ p_end_excl ~ ')', 'day') }}
 {%- endmacro %}
+
+{# a reference row (int_wards: effective_from, effective_to_excl) in effect on a date:
+   the one join rule for "the ward's locality and name on that day" #}
+{% macro in_effect_on(ref_alias, on_date) -%}
+    {{ ref_alias }}.effective_from <= {{ on_date }}
+    and {{ ref_alias }}.effective_to_excl > {{ on_date }}
+{%- endmacro %}

@@ -442,5 +442,4 @@ left join first_follow_up as f
 left join wards
     on wards.provider_code = d.provider_code
     and wards.ward_code = d.bed_ward_code
-    and d.disch_date_hosp_prov_spell >= wards.effective_from
-    and d.disch_date_hosp_prov_spell < wards.effective_to_excl
+    and {{ in_effect_on('wards', 'd.disch_date_hosp_prov_spell') }}

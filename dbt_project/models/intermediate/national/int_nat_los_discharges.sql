@@ -154,5 +154,4 @@ from joined
 left join wards
     on wards.provider_code = joined.provider_code
     and wards.ward_code = joined.ward_code
-    and wards.effective_from <= joined.disch_date
-    and wards.effective_to_excl > joined.disch_date
+    and {{ in_effect_on('wards', 'joined.disch_date') }}

@@ -154,9 +154,5 @@ left join spell_ward
 left join wards
     on wards.provider_code = counted.provider_code
     and wards.ward_code = spell_ward.ward_code
-    and wards.effective_from <= case
-        when spell_ward.start_date_ward_stay < counted.submission_month
-            then counted.submission_month else spell_ward.start_date_ward_stay end
-    and wards.effective_to_excl > case
-        when spell_ward.start_date_ward_stay < counted.submission_month
-            then counted.submission_month else spell_ward.start_date_ward_stay end
+    -- in effect on the later of the stay's start and the month's start
+    and {{ in_effect_on('wards', 'case when spell_ward.start_date_ward_stay < counted.submission_month then counted.submission_month else spell_ward.start_date_ward_stay end') }}

@@ -179,9 +179,5 @@ left join event_ward
 left join wards
     on wards.provider_code = events.provider_code
     and wards.ward_code = event_ward.ward_code
-    and wards.effective_from <= case
-        when event_ward.start_date_ward_stay < events.submission_month
-            then events.submission_month else event_ward.start_date_ward_stay end
-    and wards.effective_to_excl > case
-        when event_ward.start_date_ward_stay < events.submission_month
-            then events.submission_month else event_ward.start_date_ward_stay end
+    -- in effect on the later of the stay's start and the month's start
+    and {{ in_effect_on('wards', 'case when event_ward.start_date_ward_stay < events.submission_month then events.submission_month else event_ward.start_date_ward_stay end') }}

@@ -188,12 +188,8 @@ final as (
     left join wards
         on wards.provider_code = stay_days.provider_code
         and wards.ward_code = stay_days.ward_code
-        and wards.effective_from <= case
-            when stay_days.start_date_ward_stay < stay_days.submission_month
-                then stay_days.submission_month else stay_days.start_date_ward_stay end
-        and wards.effective_to_excl > case
-            when stay_days.start_date_ward_stay < stay_days.submission_month
-                then stay_days.submission_month else stay_days.start_date_ward_stay end
+        -- in effect on the later of the stay's start and the month's start
+        and {{ in_effect_on('wards', 'case when stay_days.start_date_ward_stay < stay_days.submission_month then stay_days.submission_month else stay_days.start_date_ward_stay end') }}
 
 )
 
