@@ -30,7 +30,7 @@ from pipelines.dashboard.fmt import (
 )
 from pipelines.dashboard.layout import Site, page
 from pipelines.dashboard.model import Model
-from pipelines.national.model import load_breakdowns
+from pipelines.national.model import national_breakdown_names
 
 FAMILIES = {"los": "Length of stay", "followup_72h": "72-hour follow-up",
             "oaps": "Out-of-area placements", "monthly": "Activity and inpatients"}
@@ -38,7 +38,7 @@ OTHER_FAMILY = "other"
 WINDOWS = {"M": "Month", "Q": "Rolling quarter", "Y": "Rolling 12 months"}
 # the national breakdowns (pipelines/national/breakdowns.yml): Provider, Provider of
 # Responsibility (72-hour follow-up), Receiving Provider and Sending Provider (OAPs)
-MAIN_BREAKDOWNS = tuple(b.name for b in load_breakdowns().values() if b.national)
+MAIN_BREAKDOWNS = tuple(national_breakdown_names())
 SENDING = "Sending Provider"
 LOCALITY = "Provider; Locality"
 CSV_DIR = "csv/national"  # in the publish folder, written by pipelines/publish/national.py

@@ -18,7 +18,13 @@ from pathlib import Path
 
 from pipelines.config import DBT_PROJECT_DIR
 from pipelines.generated import write_or_check
-from pipelines.national.model import Breakdown, Measure, load_breakdowns, load_measures
+from pipelines.national.model import (
+    Breakdown,
+    Measure,
+    load_breakdowns,
+    load_measures,
+    national_breakdown_names,
+)
 
 HEADER = "{#- generated from pipelines/national/measures/*.yml by pipelines.national.codegen -#}\n"
 MACRO_PATH = DBT_PROJECT_DIR / "macros" / "national" / "national_measure_definitions.sql"
@@ -66,6 +72,10 @@ def macro_text(measures: list[Measure], breakdowns: dict[str, Breakdown]) -> str
         + "{% endmacro %}\n\n"
         + "{% macro national_breakdown_definitions() %}\n"
         + "{{ return(" + literal(bds) + ") }}\n"
+        + "{% endmacro %}\n\n"
+        + "{# the breakdowns NHS England publishes (breakdowns.yml national: true) #}\n"
+        + "{% macro national_breakdown_names() %}\n"
+        + "{{ return(" + literal(national_breakdown_names(breakdowns)) + ") }}\n"
         + "{% endmacro %}\n"
     )
 

@@ -87,6 +87,11 @@ def load_breakdowns(path: Path = BREAKDOWNS_PATH) -> dict[str, Breakdown]:
     return out
 
 
+def national_breakdown_names(breakdowns: dict[str, Breakdown] | None = None) -> list[str]:
+    """The breakdowns NHS England publishes (national: true), in file order."""
+    return [b.name for b in (breakdowns or load_breakdowns()).values() if b.national]
+
+
 def _parse_aggregate(text: str, where: str) -> tuple[str, str | None]:
     parts = str(text).split()
     if not parts or parts[0] not in AGGREGATES:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.national.model import load_breakdowns
+from pipelines.national.model import national_breakdown_names
 from pipelines.publish.disclosure import q
 from pipelines.publish.tables import Source
 
@@ -29,7 +29,7 @@ NATIONAL_COLUMNS = [
 ]
 # the breakdowns NHS England publishes (pipelines/national/breakdowns.yml, national: true);
 # the others are ours (Provider; Locality, Provider; Ward)
-NATIONAL_BREAKDOWNS = tuple(b.name for b in load_breakdowns().values() if b.national)
+NATIONAL_BREAKDOWNS = tuple(national_breakdown_names())
 PUBLISHED = "national_measures"
 CSV_FOLDER = "national"
 

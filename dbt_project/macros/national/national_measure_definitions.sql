@@ -1091,3 +1091,13 @@
   }
 }) }}
 {% endmacro %}
+
+{# the breakdowns NHS England publishes (breakdowns.yml national: true) #}
+{% macro national_breakdown_names() %}
+{{ return([
+  "Provider",
+  "Provider of Responsibility",
+  "Receiving Provider",
+  "Sending Provider"
+]) }}
+{% endmacro %}

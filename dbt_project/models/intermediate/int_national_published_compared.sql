@@ -31,6 +31,5 @@ inner join best_status
     and best_status.status_rank = {{ rank_of.format('published.status') }}
 inner join catalogue
     on catalogue.measure_id = published.measure_id
-where published.breakdown in (
-    'England', 'Provider', 'Provider of Responsibility', 'Receiving Provider', 'Sending Provider'
-)
+-- England and the national breakdowns (pipelines/national/breakdowns.yml)
+where published.breakdown in ('England', '{{ national_breakdown_names() | join("', '") }}')

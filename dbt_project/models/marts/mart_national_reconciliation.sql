@@ -12,8 +12,8 @@
 with ours as (
 
     select * from {{ ref('mart_national_measures') }}
-    where breakdown in ('Provider', 'Provider of Responsibility', 'Receiving Provider',
-                        'Sending Provider')
+    -- the national breakdowns (pipelines/national/breakdowns.yml)
+    where breakdown in ('{{ national_breakdown_names() | join("', '") }}')
 
 ),
 
