@@ -136,7 +136,8 @@ def spc(tmp_path_factory: pytest.TempPathFactory):
     # every point final (mart_metric_values.is_complete, issue #15)
     con.execute("alter table marts.mart_metric_values add column is_complete boolean default true")
     con.close()
-    run_dbt(s, ["build", "--select", "metric_catalogue spc_process_changes int_spc_points int_spc_rules mart_spc",
+    run_dbt(s, ["build", "--select",
+                "metric_catalogue spc_process_changes int_spc_points int_spc_rules mart_spc",
                 "--indirect-selection", "cautious"])
     con = duckdb.connect(str(s.warehouse), read_only=True)
     yield con, randoms
