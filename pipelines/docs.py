@@ -1,4 +1,5 @@
-"""Generate docs/metrics.md and docs/raw-contract.md from the two sources of truth.
+"""Generate docs/metrics.md and docs/raw-contract.md from their sources of truth (the
+metric definitions, the national measure definitions and the raw contract).
 
 ``python -m pipelines.docs`` rewrites them; ``--check`` fails when stale
 (run by ``make test``).
@@ -6,11 +7,11 @@
 
 from pathlib import Path
 
-from pipelines.catalogue import DOMAINS, Metric, load_catalogue
 from pipelines.config import PROJECT_ROOT
 from pipelines.contract import load_contract
 from pipelines.contract.codegen import model_name
 from pipelines.generated import write_or_check
+from pipelines.metrics.model import DOMAINS, MetricDef, load_metrics
 from pipelines.national.model import load_breakdowns, load_measures
 
 DOCS = PROJECT_ROOT / "docs"
@@ -20,18 +21,64 @@ def _cell(text: object) -> str:
     return str(text or "").replace("|", "\\|").replace("\n", " ")
 
 
-def _national_cell(m: Metric) -> str:
+def _national_cell(m: MetricDef) -> str:
     """The national measure a local metric is identical to, or how it relates to one."""
     if m.national_measure_id:
         return m.national_measure_id
     return _cell(m.national_relation)
 
 
+def _how_cell(m: MetricDef) -> str:
+    """Kind, and how the SQL computes it: the rollup's fact and expressions, or the model."""
+    if m.rollup is None:
+        return f"{m.kind}: custom SQL in `{m.model}`"
+    r = m.rollup
+    how = f"{m.kind}: `{_cell(r.numerator)}`"
+    if r.denominator:
+        how += f" / `{_cell(r.denominator)}`"
+    how += f" of `{r.fact}` ({m.model})"
+    extras = [f"window {m.window}" if m.window else "",
+              f"complete when {m.complete_when}" if m.complete_when else "",
+              f"funnel {m.funnel}" if m.funnel else ""]
+    return how + "".join(f"; {e}" for e in extras if e)
+
+
+DESIGN_NOTE = """## Adding or changing a local metric
+
+Each local metric is one entry in `pipelines/metrics/metrics.yml`: its catalogue fields
+(name, domain, definition, numerator and denominator in words, unit, better direction,
+target, national relation, sources), its kind, and how it is computed. The kind is one
+vocabulary for the value and for disclosure control: `count` (value = numerator),
+`ratio` (numerator / denominator, x 100 for the units `percent` and `index`), `mean`
+(a sum over a count, suppressed on the count) and `median` (the median itself, its
+count as denominator). A metric of `int_metric_values_monthly` or `int_metric_values_cost`
+has a `rollup`: the fact CTE of that model, the numerator and denominator SQL, its
+levels and bed-type groups; the productivity indices are custom SQL in
+`int_metric_values_cost` and have no rollup. `window` (quarter and rolling 12 months:
+`sum` or `last`), `complete_when` (`outcome_window_30d`, `quality_adjustment`) and
+`funnel` (`binomial`, `poisson`, `normal`) replace the lists that used to sit in the models.
+
+To add or change one: edit its entry, then run `python -m pipelines.metrics.codegen`
+(it refuses a bad entry, naming the file and the metric) and `python -m pipelines.docs`.
+The generator writes `dbt_project/seeds/metric_catalogue.csv` (read by the marts, the
+quality gates, disclosure control, the dashboard through `pipelines.catalogue`, and
+published as `metric_catalogue`) and `dbt_project/macros/metrics/metric_definitions.sql`
+(the data `int_metric_values_monthly` and `int_metric_values_cost` loop over through the
+macro `metric_rollups`, and that `int_metric_values` and `mart_funnel` read for windows,
+completeness and funnels). `make test` fails while a generated file is stale, and the dbt
+build fails when a metric the SQL produces is missing from the catalogue or has another
+kind there (test `metric_kinds_agree_with_catalogue`; a catalogue metric the SQL does
+not produce is a warning). `int_metric_values` assembles every value;
+`mart_metric_values` (published as `metric_values`) selects it, and the SPC and funnel
+models read the intermediate, never a mart.
+"""
+
+
 def metrics_md() -> str:
     lines = [
         "# Metric catalogue",
         "",
-        "Generated from `dbt_project/seeds/metric_catalogue.csv` by `python -m pipelines.docs`;",
+        "Generated from `pipelines/metrics/metrics.yml` by `python -m pipelines.docs`;",
         "do not edit by hand. Every metric appears in `mart_metric_values` (published as",
         "`metric_values`) at provider, locality and ward or team level, monthly (and",
         "quarterly / rolling 12 months where the national measure has them).",
@@ -39,28 +86,30 @@ def metrics_md() -> str:
         "[differences from national definitions](national-differences.md).",
         "",
     ]
-    cat = load_catalogue()
+    metrics = load_metrics()
     for domain in DOMAINS:
-        ms = [m for m in cat if m.domain == domain]
+        ms = [m for m in metrics if m.domain == domain]
         if not ms:
             continue
         lines += [f"## {domain.capitalize()}", "",
                   "| id | name | definition | numerator / denominator | unit | better | "
-                  "national (identical ID, or relation) | target | sources |",
-                  "|---|---|---|---|---|---|---|---|---|"]
+                  "national (identical ID, or relation) | target | sources | "
+                  "kind and computation |",
+                  "|---|---|---|---|---|---|---|---|---|---|"]
         for m in ms:
-            nd = _cell(m.numerator_definition)
-            if m.denominator_definition:
-                nd += " / " + _cell(m.denominator_definition)
+            nd = _cell(m.numerator)
+            if m.denominator:
+                nd += " / " + _cell(m.denominator)
             target = ""
             if m.target_value is not None:
                 target = f"{'at most' if m.target_type == 'max' else 'at least'} {m.target_value:g}"
             lines.append(
-                f"| `{m.metric_id}` | {_cell(m.metric_name)} | {_cell(m.description)} | {nd} | "
-                f"{m.unit} | {m.better_direction} | {_national_cell(m)} | {target} | "
-                f"{_cell(m.source_tables)} |"
+                f"| `{m.id}` | {_cell(m.name)} | {_cell(m.description)} | {nd} | "
+                f"{m.unit} | {m.better} | {_national_cell(m)} | {target} | "
+                f"{_cell('; '.join(m.sources))} | {_how_cell(m)} |"
             )
         lines.append("")
+    lines += DESIGN_NOTE.splitlines() + [""]
     lines += national_md_lines()
     return "\n".join(lines)
 

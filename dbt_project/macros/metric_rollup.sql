@@ -4,10 +4,10 @@
     locality and, for ward/team levels, ward_code/ward_name or
     team_code/team_name, plus the columns used by the measure expressions.
 
-    value_kind: count -> value = numerator
-                pct   -> value = 100 * numerator / denominator
-                mean  -> value = numerator / denominator
-                median-> numerator holds the median, denominator the count
+    value_kind: the metric's kind (pipelines/metrics/metrics.yml: count, ratio, mean,
+    median); the value follows from it in int_metric_values (macro metric_value). For a
+    median the numerator holds the median, the denominator the count. The models call
+    it through metric_rollups(model), one call per metric definition.
 -#}
 {% macro metric_rollup(source, metric_id, numerator, denominator=none, value_kind='count',
                        levels=('provider', 'locality', 'ward'), groups=none) -%}

@@ -19,9 +19,22 @@
     {{- return(var('spc_' ~ name, defaults[name])) -}}
 {%- endmacro %}
 
-{# The columns that identify one SPC chart. #}
-{% macro spc_chart_keys() -%}
-    metric_id, provider_code, level, unit_code, bed_type_group
+{# The columns that identify one SPC chart, optionally qualified by a relation alias. #}
+{% macro spc_chart_key_names() -%}
+    {{- return(['metric_id', 'provider_code', 'level', 'unit_code', 'bed_type_group']) -}}
+{%- endmacro %}
+
+{% macro spc_chart_keys(alias=none) -%}
+    {%- for col in spc_chart_key_names() -%}
+    {{ alias ~ '.' if alias else '' }}{{ col }}{{ ', ' if not loop.last }}
+    {%- endfor -%}
+{%- endmacro %}
+
+{# Join condition: the same chart in two relations (aliases left and right). #}
+{% macro spc_same_chart(left, right) -%}
+    {%- for col in spc_chart_key_names() -%}
+    {{ left }}.{{ col }} = {{ right }}.{{ col }}{{ '\n        and ' if not loop.last }}
+    {%- endfor -%}
 {%- endmacro %}
 
 {# The columns that identify one SPC series: a phase of a chart. A recorded process

@@ -9,10 +9,10 @@ denominator is; means and medians suppressed when their count is. Here:
 
 * a count under 5 (including 0) is suppressed (null); other counts are rounded to
   the nearest 5;
-* a ratio or percentage (value_kind ``ratio``) is suppressed when its numerator or
+* a ratio or percentage (kind ``ratio``) is suppressed when its numerator or
   denominator is under 5, otherwise rounded to 0 dp - from the unrounded figures,
   i.e. the mart's ``value`` is rounded, never recomputed from rounded counts;
-* a mean or median (value_kind ``mean``, ``median``) is suppressed when its count
+* a mean or median (kind ``mean``, ``median``) is suppressed when its count
   measure - the denominator, the number of spells, people or units it is computed
   over - is under 5, never because of its own value or its numerator; otherwise
   rounded to 0 dp;
@@ -24,7 +24,9 @@ denominator is; means and medians suppressed when their count is. Here:
 Internal mode keeps exact figures and ``suppressed`` is false everywhere.
 
 How a column is treated is decided from its name and type (see ``classify``):
-``value`` follows the metric's ``value_kind`` from the catalogue; numerators,
+``value`` follows the metric's kind - the one vocabulary of pipelines/metrics/metrics.yml
+(``pipelines.metrics.model.KINDS``), published in the catalogue's ``value_kind`` column and
+also the rule of the value itself (dbt macro ``metric_value``); numerators,
 denominators and integer columns are counts; percentage/rate/mean-named columns
 and control-limit columns are ratios; other decimals (costs, indices) are kept exact
 but withheld on a suppressed row; keys, codes, text and dates are never touched. docs/publishing.md
@@ -34,6 +36,8 @@ states this as the naming contract for mart authors.
 import re
 from dataclasses import dataclass
 from enum import Enum
+
+from pipelines.metrics.model import KINDS
 
 THRESHOLD = 5
 ROUND_TO = 5
@@ -65,9 +69,13 @@ _RATIO = re.compile(
     r"(?i)(pct|percent|rate|ratio|mean|median|average|avg|limit|ucl|lcl)|_per_"
 )
 
-# value_kinds of the catalogue (pipelines.catalogue.VALUE_KINDS) whose suppression is
-# decided by their count measure (the denominator) alone
+# the metric kinds (pipelines.metrics.model.KINDS): a count is judged on itself, a mean
+# or median on its count measure (the denominator) alone, a ratio on both its parts
+COUNT_KIND = "count"
 COUNT_MEASURED_KINDS = ("mean", "median")
+RATIO_KIND = "ratio"
+if {COUNT_KIND, RATIO_KIND, *COUNT_MEASURED_KINDS} != set(KINDS):
+    raise RuntimeError(f"disclosure control has no rule for a metric kind of {KINDS}")
 
 # Columns shared with metric_values that identify the same figure in another table.
 METRIC_KEYS = [
@@ -126,8 +134,8 @@ def count_sql(expr: str, dtype: str) -> str:
 
 def _kind_sql(shape: TableShape) -> str:
     """The row's value_kind; unknown metrics count as counts without a denominator."""
-    fallback = ("case when \"denominator\" is null then 'count' else 'ratio' end"
-                if "denominator" in shape.names else "'ratio'")
+    fallback = (f"case when \"denominator\" is null then '{COUNT_KIND}' else '{RATIO_KIND}' end"
+                if "denominator" in shape.names else f"'{RATIO_KIND}'")
     if shape.kind_column is None:
         return fallback
     return f"coalesce({q(shape.kind_column)}, {fallback})"
@@ -153,7 +161,7 @@ def _row_suppressed_sql(shape: TableShape, mv_join: bool) -> str:
             ratio = mean = "true"
         kinds = ", ".join(f"'{k}'" for k in COUNT_MEASURED_KINDS)
         parts.append(
-            f"case when {_kind_sql(shape)} = 'count' "
+            f"case when {_kind_sql(shape)} = '{COUNT_KIND}' "
             f"then coalesce({count_base} < {THRESHOLD}, false) "
             f"when {_kind_sql(shape)} in ({kinds}) then {mean} else {ratio} end"
         )
@@ -174,7 +182,7 @@ def _column_sql(name: str, dtype: str, role: Role, shape: TableShape) -> str:
         return f"{count_sql(c, dtype)} as {c}"
     if role is Role.VALUE:
         return (f"cast(case when __suppressed then null "
-                f"when {_kind_sql(shape)} = 'count' then {count_sql(c, 'DOUBLE')} "
+                f"when {_kind_sql(shape)} = '{COUNT_KIND}' then {count_sql(c, 'DOUBLE')} "
                 f"else round({c}, 0) end as {dtype}) as {c}")
     if role is Role.RATIO:
         return f"cast(case when not __suppressed then round({c}, 0) end as {dtype}) as {c}"

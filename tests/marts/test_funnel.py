@@ -1,6 +1,6 @@
 """mart_funnel (95% / 99.8% funnel limits between units) on hand-made inputs.
 
-The real dbt models run against a hand-made ``marts.mart_metric_values`` and
+The real dbt models run against a hand-made ``intermediate.int_metric_values`` and
 ``intermediate.int_discharges`` (the LOS spread of the normal-approximation
 funnel): the catalogue is seeded, the two tables are created by hand, then only
 the funnel models are built. Expected limits are worked out by hand in comments.
@@ -93,17 +93,18 @@ def funnel(tmp_path_factory: pytest.TempPathFactory):
     s = load_settings({"MHP_WAREHOUSE": str(tmp / "wh.duckdb"),
                        "MHP_DBT_TARGET_PATH": str(tmp / "target")})
     con = duckdb.connect(str(s.warehouse))
-    con.execute("create schema if not exists marts")
     con.execute("create schema if not exists intermediate")
     con.execute("""
-        create table marts.mart_metric_values (
+        create table intermediate.int_metric_values (
             metric_id varchar, period_start date, period_type varchar, provider_code varchar,
             level varchar, unit_code varchar, unit_name varchar, bed_type_group varchar,
             numerator double, denominator double, value double)""")
-    con.executemany("insert into marts.mart_metric_values values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    con.executemany("insert into intermediate.int_metric_values "
+                    "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     metric_rows())
-    # every period final (mart_metric_values.is_complete, issue #15)
-    con.execute("alter table marts.mart_metric_values add column is_complete boolean default true")
+    # every period final (int_metric_values.is_complete, issue #15)
+    con.execute("alter table intermediate.int_metric_values "
+                "add column is_complete boolean default true")
     con.execute("""
         create table intermediate.int_discharges (
             provider_code varchar, period_start date, los_days double,

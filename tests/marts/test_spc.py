@@ -1,6 +1,6 @@
 """mart_spc (XmR charts, Making Data Count / NHSRplotthedots rules) on hand-made series.
 
-The real dbt models run against a hand-made ``marts.mart_metric_values``: the
+The real dbt models run against a hand-made ``intermediate.int_metric_values``: the
 catalogue is seeded, the table is created by hand, then only the SPC models are
 built. Every expected figure is worked out by hand in the comments; a last test
 compares many random series with a line-by-line Python port of NHSRplotthedots.
@@ -125,16 +125,18 @@ def spc(tmp_path_factory: pytest.TempPathFactory):
         rows += rows_for(metric, "ward", f"R{i:02d}", values)
 
     con = duckdb.connect(str(s.warehouse))
-    con.execute("create schema if not exists marts")
+    con.execute("create schema if not exists intermediate")
     con.execute("""
-        create table marts.mart_metric_values (
+        create table intermediate.int_metric_values (
             metric_id varchar, period_start date, period_type varchar, provider_code varchar,
             level varchar, unit_code varchar, unit_name varchar, bed_type_group varchar,
             numerator double, denominator double, value double)""")
-    con.executemany("insert into marts.mart_metric_values values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    con.executemany("insert into intermediate.int_metric_values "
+                    "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     rows)
-    # every point final (mart_metric_values.is_complete, issue #15)
-    con.execute("alter table marts.mart_metric_values add column is_complete boolean default true")
+    # every point final (int_metric_values.is_complete, issue #15)
+    con.execute("alter table intermediate.int_metric_values "
+                "add column is_complete boolean default true")
     con.close()
     run_dbt(s, ["build", "--select",
                 "metric_catalogue spc_process_changes int_spc_points int_spc_rules mart_spc",

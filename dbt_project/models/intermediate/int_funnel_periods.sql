@@ -1,12 +1,12 @@
 -- The periods funnel plots are drawn for, one row per provider and period type:
 -- 'month' = the provider's latest submitted month; 'rolling_12m' = the 12 months
--- ending with it, only when all 12 were submitted (as mart_metric_values does
+-- ending with it, only when all 12 were submitted (as int_metric_values does
 -- for its own rolling windows).
 with provider_months as (
 
     -- months the provider submitted (provider-level rows exist for every one)
     select distinct provider_code, period_start
-    from {{ ref('mart_metric_values') }}
+    from {{ ref('int_metric_values') }}
     where period_type = 'month'
       and level = 'provider'
 

@@ -5,14 +5,13 @@
 -- int_cost_units (ward, team and unmapped rows: unmapped costs count at
 -- provider level only), the OAP cost from int_cost_oap_months and the
 -- indices from int_productivity_index.
--- value_kind: count -> value = numerator; pct -> value = 100 x numerator /
--- denominator; mean -> value = numerator / denominator. The indices are
--- 'pct' rows: output_index = 100 x output at base-period unit costs
+-- value_kind is the metric's kind (pipelines/metrics/metrics.yml), and value
+-- follows it (macro metric_value): count -> numerator; ratio, mean -> numerator /
+-- denominator, x 100 for percent and index units. The indices are kind ratio,
+-- unit index: output_index = 100 x output at base-period unit costs
 -- (chain-linked, GBP) / mean monthly base-period output; input_index = 100 x
 -- real input / mean monthly base-period real input; productivity_index(_quality_adjusted)
 -- = 100 x output index / input index (12-month sums and means for rolling_12m).
-{% set bed_groups = bed_type_groups() %}
-{% set all_levels = ('provider', 'locality', 'ward', 'team') %}
 
 with months as (
 
@@ -67,31 +66,9 @@ oap as (
 
 monthly as (
 
-    -- cost
-    {{ metric_rollup('units', 'cost_total', 'sum(cost_total_gbp)', levels=all_levels, groups=bed_groups) }}
-    union all
-    {{ metric_rollup('ward_units', 'cost_per_occupied_bed_day', 'sum(cost_total_gbp)', 'sum(occupied_bed_days)', 'mean', groups=bed_groups) }}
-    union all
-    {{ metric_rollup('ward_units', 'cost_per_discharge', 'sum(cost_total_gbp)', 'sum(discharges)', 'mean', groups=bed_groups) }}
-    union all
-    {{ metric_rollup('team_units', 'cost_per_attended_contact', 'sum(cost_total_gbp)', 'sum(attended_contacts)', 'mean', levels=('provider', 'locality', 'team')) }}
-    union all
-    {{ metric_rollup('units', 'agency_pay_pct', 'sum(pay_agency_gbp)', 'sum(pay_gbp)', 'pct', levels=all_levels, groups=bed_groups) }}
-    union all
-    {{ metric_rollup('oap', 'oap_cost', 'sum(oap_cost_gbp)', levels=('provider', 'locality'), groups=bed_groups) }}
-    union all
-    -- workforce
-    {{ metric_rollup('units', 'clinical_wte', 'sum(clinical_wte)', levels=all_levels, groups=bed_groups) }}
-    union all
-    {{ metric_rollup('units', 'clinical_wte_substantive', 'sum(clinical_wte_substantive)', levels=all_levels, groups=bed_groups) }}
-    union all
-    {{ metric_rollup('units', 'clinical_wte_bank', 'sum(clinical_wte_bank)', levels=all_levels, groups=bed_groups) }}
-    union all
-    {{ metric_rollup('units', 'clinical_wte_agency', 'sum(clinical_wte_agency)', levels=all_levels, groups=bed_groups) }}
-    union all
-    {{ metric_rollup('team_units', 'attended_contacts_per_clinical_wte', 'sum(attended_contacts)', 'sum(clinical_wte)', 'mean', levels=('provider', 'locality', 'team')) }}
-    union all
-    {{ metric_rollup('ward_units', 'occupied_bed_days_per_nursing_wte', 'sum(occupied_bed_days)', 'sum(nursing_wte)', 'mean', groups=bed_groups) }}
+    -- every metric of pipelines/metrics/metrics.yml with model int_metric_values_cost and
+    -- a rollup (cost and workforce; macros/metrics/metric_rollups.sql)
+    {{ metric_rollups('int_metric_values_cost') }}
 
 ),
 
@@ -106,36 +83,19 @@ in_range as (
 
 ),
 
+oap_zero_combos as (
+
+    select 'oap_cost' as metric_id, 'all' as bed_type_group
+    union all
+    select 'oap_cost' as metric_id, 'adult_acute' as bed_type_group
+
+),
+
 oap_zero_filled as (
 
     -- OAP cost is 0 (not missing) in a submitted month without OAP bed days,
-    -- like the OAP counts of mart_metric_values
-    select
-        'oap_cost' as metric_id,
-        months.period_start,
-        'month' as period_type,
-        months.provider_code,
-        'provider' as level,
-        months.provider_code as unit_code,
-        months.provider_code as unit_name,
-        bed_groups.bed_type_group,
-        cast(0 as double) as numerator,
-        cast(null as double) as denominator,
-        'count' as value_kind
-    from months
-    cross join (
-        select 'all' as bed_type_group
-        union all
-        select 'adult_acute' as bed_type_group
-    ) as bed_groups
-    where not exists (
-        select 1 from in_range
-        where in_range.metric_id = 'oap_cost'
-          and in_range.level = 'provider'
-          and in_range.provider_code = months.provider_code
-          and in_range.period_start = months.period_start
-          and in_range.bed_type_group = bed_groups.bed_type_group
-    )
+    -- like the OAP counts of int_metric_values
+    {{ zero_fill('months', 'in_range', 'oap_zero_combos') }}
 
 ),
 
@@ -147,6 +107,9 @@ productivity as (
 
 index_rows as (
 
+    -- the productivity indices (custom SQL; their entries in metrics.yml have no rollup)
+    {%- set kinds = {} %}
+    {%- for m in metric_definitions() %}{% do kinds.update({m.id: m.kind}) %}{% endfor %}
     {%- set index_metrics = [
         ('output_index', 'output_value_gbp', 'base_output_gbp * months_in_period'),
         ('input_index', 'input_real_gbp', 'base_input_real_gbp * months_in_period'),
@@ -165,13 +128,19 @@ index_rows as (
         'all' as bed_type_group,
         cast({{ num }} as double) as numerator,
         cast({{ den }} as double) as denominator,
-        'pct' as value_kind
+        '{{ kinds[metric_id] }}' as value_kind
     from productivity
     where {{ num }} is not null and {{ den }} is not null
     {%- if not loop.last %}
     union all
     {%- endif %}
     {%- endfor %}
+
+),
+
+catalogue as (
+
+    select metric_id, unit from {{ ref('metric_catalogue') }}
 
 ),
 
@@ -186,21 +155,19 @@ all_rows as (
 )
 
 select
-    metric_id,
-    period_start,
-    period_type,
-    provider_code,
-    level,
-    unit_code,
-    unit_name,
-    bed_type_group,
-    numerator,
-    denominator,
-    case
-        when value_kind = 'count' then numerator
-        when value_kind = 'pct' then 100.0 * numerator / nullif(denominator, 0)
-        when value_kind = 'mean' then numerator / nullif(denominator, 0)
-        when value_kind = 'median' then numerator
-    end as value,
-    value_kind
+    all_rows.metric_id,
+    all_rows.period_start,
+    all_rows.period_type,
+    all_rows.provider_code,
+    all_rows.level,
+    all_rows.unit_code,
+    all_rows.unit_name,
+    all_rows.bed_type_group,
+    all_rows.numerator,
+    all_rows.denominator,
+    {{ metric_value('all_rows.numerator', 'all_rows.denominator', 'all_rows.value_kind',
+                    'catalogue.unit') }} as value,
+    all_rows.value_kind
 from all_rows
+left join catalogue
+    on catalogue.metric_id = all_rows.metric_id

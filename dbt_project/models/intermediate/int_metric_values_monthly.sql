@@ -1,12 +1,11 @@
 -- The monthly rows of mart_metric_values computed from activity (beds, flow,
--- admissions, discharges, OAPs, community), one metric_rollup per metric, before
--- the mart keeps the submitted months, zero-fills provider counts and adds the
+-- admissions, discharges, OAPs, community), one metric_rollup per metric of
+-- pipelines/metrics/metrics.yml with this model (fact = one of the CTEs below),
+-- before int_metric_values keeps the submitted months, zero-fills provider counts and adds the
 -- quarterly and rolling OAP windows. A table of its own, not a CTE of the mart:
--- the mart reads it three times, and engines that inline CTEs (Spark) would
+-- int_metric_values reads it three times, and engines that inline CTEs (Spark) would
 -- otherwise plan and run this union of ~150 aggregates once per read
 -- (docs/scaling.md).
-{% set bed_groups = bed_type_groups() %}
-{% set los_groups = los_groups() %}
 {% set no_days = 'cast(null as ' ~ dbt.type_bigint() ~ ')' %}
 
 with ward_parts as (
@@ -120,74 +119,9 @@ new_referrals as (
 
 monthly as (
 
-    -- beds and occupancy (MHS24, MHS25)
-    {{ metric_rollup('ward_month', 'occupied_bed_days', 'sum(occupied_bed_days)', groups=bed_groups) }}
-    union all
-    {{ metric_rollup('ward_month', 'bed_days_less_leave', 'sum(bed_days_less_leave)', groups=bed_groups) }}
-    union all
-    {{ metric_rollup('ward_month', 'available_bed_days', 'sum(available_bed_days)', groups=bed_groups) }}
-    union all
-    {{ metric_rollup('ward_month', 'occupancy_pct', 'sum(occupied_bed_days)', 'sum(available_bed_days)', 'pct', groups=bed_groups) }}
-    union all
-    {{ metric_rollup('ward_month', 'occupancy_excl_leave_pct', 'sum(bed_days_less_leave)', 'sum(available_bed_days)', 'pct', groups=bed_groups) }}
-    union all
-    -- temporarily closed beds (MHS903WardDetails ClosedBedDays; null without MHS903)
-    {{ metric_rollup('ward_month', 'closed_bed_days', 'sum(closed_bed_days)', groups=bed_groups) }}
-    union all
-    {{ metric_rollup('ward_month', 'closed_bed_days_pct', 'sum(closed_bed_days)', 'sum(reported_bed_days)', 'pct', groups=bed_groups) }}
-    union all
-    -- clinically ready for discharge (MHS26)
-    {{ metric_rollup('ward_month', 'crfd_days', 'sum(crfd_days)', groups=bed_groups) }}
-    union all
-    {{ metric_rollup('ward_month', 'crfd_bed_days_pct', 'sum(crfd_days)', 'sum(occupied_bed_days)', 'pct', groups=bed_groups) }}
-    union all
-    -- admissions
-    {{ metric_rollup('admissions', 'admissions', 'count(*)', groups=bed_groups) }}
-    union all
-    {{ metric_rollup('admissions', 'admissions_planned', "sum(case when admission_method_group = 'planned' then 1 else 0 end)", groups=bed_groups) }}
-    union all
-    {{ metric_rollup('admissions', 'admissions_emergency', "sum(case when admission_method_group = 'emergency' then 1 else 0 end)", groups=bed_groups) }}
-    union all
-    {{ metric_rollup('admissions', 'admissions_emergency_via_crisis', "sum(case when admission_method = '25' then 1 else 0 end)", groups=bed_groups) }}
-    union all
-    {{ metric_rollup('admissions', 'admissions_transfer', "sum(case when admission_method_group = 'transfer' then 1 else 0 end)", groups=bed_groups) }}
-    union all
-    {{ metric_rollup('admissions', 'admissions_unplanned_pct', "sum(case when admission_method_group = 'emergency' then 1 else 0 end)", 'count(*)', 'pct', groups=bed_groups) }}
-    union all
-    -- discharges and length of stay (MHS140 family, MHS100/101)
-    {{ metric_rollup('discharges', 'discharges', 'count(*)', groups=bed_groups) }}
-    union all
-    {{ metric_rollup('discharges', 'los_mean_days', 'sum(los_days)', 'count(*)', 'mean', groups=los_groups) }}
-    union all
-    {{ metric_rollup('discharges', 'los_median_days', median('los_days'), 'count(*)', 'median', groups=los_groups) }}
-    union all
-    {{ metric_rollup('discharges', 'los_60plus_pct', 'sum(case when los_days >= 60 then 1 else 0 end)', 'count(*)', 'pct', groups=los_groups) }}
-    union all
-    {{ metric_rollup('discharges', 'los_90plus_pct', 'sum(case when los_days >= 90 then 1 else 0 end)', 'count(*)', 'pct', groups=los_groups) }}
-    union all
-    {{ metric_rollup('discharges', 'readmission_30d_pct', 'sum(case when is_readmission_index and is_readmitted_30d then 1 else 0 end)', 'sum(case when is_readmission_index then 1 else 0 end)', 'pct', groups=bed_groups) }}
-    union all
-    {{ metric_rollup('followups', 'followup_72h_pct', 'sum(case when is_followed_up_72h then 1 else 0 end)', 'count(*)', 'pct') }}
-    union all
-    -- inappropriate out-of-area placements (OAP01-04)
-    {{ metric_rollup('oap', 'oap_new', 'sum(started)', levels=('provider', 'locality'), groups=bed_groups) }}
-    union all
-    {{ metric_rollup('oap', 'oap_bed_days', 'sum(oap_bed_days)', levels=('provider', 'locality'), groups=bed_groups) }}
-    union all
-    {{ metric_rollup('oap', 'oap_active_end', 'sum(active_at_end)', levels=('provider', 'locality'), groups=bed_groups) }}
-    union all
-    {{ metric_rollup('oap', 'oap_ended', 'sum(ended)', levels=('provider', 'locality'), groups=bed_groups) }}
-    union all
-    -- community activity
-    {{ metric_rollup('open_referrals', 'people_in_contact', 'count(distinct person_key)', levels=('provider', 'locality', 'team')) }}
-    union all
-    {{ metric_rollup('open_referrals', 'open_caseload', 'count(*)', levels=('provider', 'locality', 'team')) }}
-    union all
-    {{ metric_rollup('new_referrals', 'new_referrals', 'count(*)', levels=('provider', 'locality', 'team')) }}
-    union all
-    {{ metric_rollup('contacts', 'attended_contacts', 'sum(case when is_attended then 1 else 0 end)', levels=('provider', 'locality', 'team')) }}
-    union all
-    {{ metric_rollup('contacts', 'dna_rate_pct', 'sum(case when is_dna then 1 else 0 end)', 'sum(case when is_booked then 1 else 0 end)', 'pct', levels=('provider', 'locality', 'team')) }}
+    -- every metric of pipelines/metrics/metrics.yml with model int_metric_values_monthly
+    -- and a rollup (macros/metrics/metric_rollups.sql)
+    {{ metric_rollups('int_metric_values_monthly') }}
 
 )
 

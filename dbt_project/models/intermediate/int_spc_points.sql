@@ -5,13 +5,13 @@
 -- more are screened out and the mean moving range recomputed; limits =
 -- mean +/- 2.66 x mean moving range, two-thirds limits at 2/3 of that.
 -- Activity counts (value_kind count in count, people or days) are zero-filled
--- for submitted months inside the unit's span (no row in mart_metric_values
+-- for submitted months inside the unit's span (no row in int_metric_values
 -- means no activity), so their charts have no gaps.
 -- Phases: a process change recorded in the seed spc_process_changes (provider,
 -- level, unit, metric or every metric of the unit, month, reason) starts a new phase
 -- of the chart from that month; each phase has its own baseline, limits and rules
 -- (NHSRplotthedots' rebase). point_index and n_points count the whole chart.
--- Incomplete points (mart_metric_values.is_complete false: a readmission month
+-- Incomplete points (int_metric_values.is_complete false: a readmission month
 -- whose 30-day windows have not closed) are plotted but kept out of the
 -- baseline: the mean, the moving ranges the limits rest on and the screening
 -- use complete points only (and int_spc_rules leaves them out of the rules).
@@ -37,7 +37,7 @@ monthly as (
         period_start,
         value,
         is_complete
-    from {{ ref('mart_metric_values') }}
+    from {{ ref('int_metric_values') }}
     where period_type = 'month'
       and value is not null
 
@@ -47,7 +47,7 @@ provider_months as (
 
     -- months the provider submitted (provider-level rows exist for every one)
     select distinct provider_code, period_start
-    from {{ ref('mart_metric_values') }}
+    from {{ ref('int_metric_values') }}
     where period_type = 'month'
       and level = 'provider'
 
@@ -91,11 +91,7 @@ zero_filled as (
         and months.period_start >= span.first_month
         and months.period_start <= span.last_month
     left join monthly
-        on monthly.metric_id = span.metric_id
-        and monthly.provider_code = span.provider_code
-        and monthly.level = span.level
-        and monthly.unit_code = span.unit_code
-        and monthly.bed_type_group = span.bed_type_group
+        on {{ spc_same_chart('monthly', 'span') }}
         and monthly.period_start = months.period_start
     where monthly.metric_id is null
 
@@ -140,9 +136,7 @@ phase_of_point as (
         and changes.unit_code = series_points.unit_code
         and (changes.metric_id = series_points.metric_id or changes.metric_id is null)
         and changes.change_month <= series_points.period_start
-    group by
-        series_points.metric_id, series_points.provider_code, series_points.level,
-        series_points.unit_code, series_points.bed_type_group, series_points.period_start
+    group by {{ spc_chart_keys('series_points') }}, series_points.period_start
 
 ),
 

@@ -12,12 +12,12 @@
 --       int_funnel_los_sd).
 -- Lower limits are clamped at 0 (no funnel metric can be negative).
 -- See docs/spc-and-funnels.md for the choices.
+-- The method of each metric is its funnel in pipelines/metrics/metrics.yml (binomial
+-- for percentages of trials, poisson for rates per unit of exposure, normal for a mean
+-- with a spread of individual values); metrics without one (counts, costs per unit,
+-- medians, indices, percentages of money such as agency_pay_pct) have no funnel,
+-- except a count row that carries an exposure denominator (poisson).
 {% set levels = ['locality', 'ward', 'team'] %}
-{# means with a spread of the individual values (int_funnel_los_sd); other means
-   (costs per unit, medians - whose numerator is the median) have none #}
-{% set normal_metrics = ['los_mean_days'] %}
-{# percentages whose denominator is money, not a count of trials #}
-{% set excluded_metrics = ['agency_pay_pct'] %}
 
 with catalogue as (
 
@@ -51,17 +51,16 @@ monthly as (
         metric_values.numerator,
         metric_values.denominator,
         case
-            when catalogue.value_kind = 'ratio' and catalogue.unit = 'percent' then 'binomial'
-            when metric_values.metric_id in ('{{ normal_metrics | join("', '") }}') then 'normal'
-            -- events per unit of exposure (contacts per WTE, ...)
-            when catalogue.value_kind in ('ratio', 'mean') and catalogue.unit = 'ratio'
-                then 'poisson'
-            -- a count that comes with an exposure denominator
+            {%- for method in ['binomial', 'poisson', 'normal'] %}
+            when metric_values.metric_id in {{ metric_id_list('funnel_' ~ method) }}
+                then '{{ method }}'
+            {%- endfor %}
+            -- a count that comes with an exposure denominator on its row
             when catalogue.value_kind = 'count' and catalogue.unit in ('count', 'people', 'days')
                 and metric_values.denominator is not null then 'poisson'
         end as method,
         case when catalogue.unit = 'percent' then 100.0 else 1.0 end as scale
-    from {{ ref('mart_metric_values') }} as metric_values
+    from {{ ref('int_metric_values') }} as metric_values
     inner join catalogue
         on catalogue.metric_id = metric_values.metric_id
     where metric_values.period_type = 'month'
@@ -69,7 +68,6 @@ monthly as (
       -- left out, as it is from the SPC limits
       and metric_values.is_complete
       and metric_values.level in ('provider', '{{ levels | join("', '") }}')
-      and metric_values.metric_id not in ('{{ excluded_metrics | join("', '") }}')
 
 ),
 

@@ -132,20 +132,12 @@ latest_complete as (
 rebase_suggestions as (
 
     select
-        run_lengths.metric_id,
-        run_lengths.provider_code,
-        run_lengths.level,
-        run_lengths.unit_code,
-        run_lengths.bed_type_group,
+        {{ spc_chart_keys('run_lengths') }},
         run_lengths.run_start as rebase_suggested_from,
         run_lengths.run_points as sustained_run_points
     from run_lengths
     inner join latest_complete
-        on latest_complete.metric_id = run_lengths.metric_id
-        and latest_complete.provider_code = run_lengths.provider_code
-        and latest_complete.level = run_lengths.level
-        and latest_complete.unit_code = run_lengths.unit_code
-        and latest_complete.bed_type_group = run_lengths.bed_type_group
+        on {{ spc_same_chart('latest_complete', 'run_lengths') }}
         and latest_complete.latest_month = run_lengths.run_end
     where run_lengths.run_points >= {{ rebase_points }}
 
@@ -188,11 +180,9 @@ select
     better_direction,
     point_type,
     max(case when point_index = icon_point_index then point_icon end)
-        over (partition by iconed.metric_id, iconed.provider_code, iconed.level,
-              iconed.unit_code, iconed.bed_type_group) as variation_icon,
+        over (partition by {{ spc_chart_keys('iconed') }}) as variation_icon,
     max(case when point_index = icon_point_index then point_assurance end)
-        over (partition by iconed.metric_id, iconed.provider_code, iconed.level,
-              iconed.unit_code, iconed.bed_type_group) as assurance_icon,
+        over (partition by {{ spc_chart_keys('iconed') }}) as assurance_icon,
     target_value,
     target_type,
     n_points,
@@ -202,8 +192,4 @@ select
     rebase_suggestions.sustained_run_points
 from iconed
 left join rebase_suggestions
-    on rebase_suggestions.metric_id = iconed.metric_id
-    and rebase_suggestions.provider_code = iconed.provider_code
-    and rebase_suggestions.level = iconed.level
-    and rebase_suggestions.unit_code = iconed.unit_code
-    and rebase_suggestions.bed_type_group = iconed.bed_type_group
+    on {{ spc_same_chart('rebase_suggestions', 'iconed') }}
