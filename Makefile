@@ -69,6 +69,7 @@ chromium:
 test: install-dev chromium
 	$(PY) -m pipelines.contract.codegen --check
 	$(PY) -m pipelines.national.codegen --check
+	$(PY) -m pipelines.metrics.codegen --check
 	$(PY) -m pipelines.docs --check
 	$(PY) -m pytest; rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected"; exit 0; fi; exit $$rc
 

@@ -338,7 +338,7 @@ def test_metric_rows_for_mart_metric_values(wh) -> None:
     got = {r[0]: r[1:] for r in rows}
     # output: chain-linked output in base-period GBP over the mean monthly base output
     num, den, value, kind = got["output_index"]
-    assert (num, den, kind) == (pytest.approx(104.6772 * 185, abs=0.1), 18500, "pct")
+    assert (num, den, kind) == (pytest.approx(104.6772 * 185, abs=0.1), 18500, "ratio")
     assert value == pytest.approx(104.6772, abs=1e-3)
     num, den, value, _ = got["input_index"]
     assert (num, den) == (pytest.approx(26500 / 1.05), pytest.approx(18500))
