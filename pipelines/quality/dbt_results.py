@@ -35,19 +35,17 @@ def target_root(settings: Settings) -> Path:
 
 def latest_tests(root: Path) -> Path | None:
     """The target folder of the newest ``dbt build`` or ``dbt test`` under ``root`` (itself
-    or a child)."""
-    best: tuple[str, Path] | None = None
-    for path in [root / "run_results.json", *root.glob("*/run_results.json")]:
+    or a child), newest file first (dagster-dbt leaves one folder per invocation)."""
+    paths = [p for p in [root / "run_results.json", *root.glob("*/run_results.json")]
+             if p.is_file()]
+    for path in sorted(paths, key=lambda p: p.stat().st_mtime, reverse=True):
         try:
             results = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             continue
-        if results.get("args", {}).get("which") not in ("build", "test"):
-            continue
-        stamp = str(results.get("metadata", {}).get("generated_at", ""))
-        if best is None or stamp > best[0]:
-            best = (stamp, path.parent)
-    return best[1] if best else None
+        if results.get("args", {}).get("which") in ("build", "test"):
+            return path.parent
+    return None
 
 
 def test_rows(target: Path) -> list[dict[str, Any]]:

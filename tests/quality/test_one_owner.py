@@ -55,8 +55,9 @@ def test_contract_staging_tests_are_generated_with_their_severity() -> None:
         for st in table.staging_tests:
             declared += 1
             model = model_name(table)
-            names = [n for (m, n) in generated if m == model and n.startswith(model + "__")
-                     and (st.test.split("_")[0] in n)]
+            fragment = {"date_order": "__date_order", "within_parent": "__within_",
+                        "no_overlap": "__no_overlap", "references": "__references_"}[st.test]
+            names = [n for (m, n) in generated if m == model and n.startswith(model + fragment)]
             assert names, (model, st.test)
             assert {generated[(model, n)] for n in names} >= {st.severity}
     assert declared >= 6  # dates in order, within spell, no overlap, references
