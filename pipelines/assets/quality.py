@@ -43,10 +43,11 @@ GATE_CHECKS: dict[str, tuple[str, dg.AssetKey]] = {
 
 _DESCRIPTIONS = {
     "ingest": "No file in the raw drop folder is rejected or stale (expectations/ingest.yml).",
-    "staging": "Completeness, code domains, date order, key uniqueness and quarantine share "
-    "of the staging models (expectations/staging.yml).",
-    "marts": "Plausible ranges, catalogue coverage, change against the last published run "
-    "and reconciliation of the marts (expectations/marts.yml).",
+    "staging": "Completeness and validity shares and quarantine share of the staging "
+    "models, and the dbt tests generated from the raw contract (keys, codes, not-null, "
+    "date order, stays inside spells) (expectations/staging.yml).",
+    "marts": "Plausible ranges, catalogue coverage, change against the last published run, "
+    "reconciliation and the dbt tests of the marts (expectations/marts.yml).",
 }
 
 SPECS = [

@@ -194,6 +194,61 @@ inner join current_submission
 """
 
 
+def _severity(severity: str = "error", indent: int = 14) -> list[str]:
+    pad = " " * indent
+    return [f"{pad}config:", f"{pad}  severity: {severity}"]
+
+
+def _unit(table: Table) -> list[str]:
+    """Columns that say whose record it is, joined and partitioned on implicitly."""
+    return ["provider_code"] if table.family != "reference" else ["org_id_prov"]
+
+
+def staging_test_yaml(table: Table, contract: Contract) -> list[str]:
+    """The table's ``staging_tests`` as dbt tests of its staging model, with severity."""
+    model = model_name(table)
+    by_name = {t.name: t for t in contract.tables}
+    lines: list[str] = []
+    for st in table.staging_tests:
+        own = dict(st.params)
+        parent = by_name[str(own.get("parent", table.name))]
+
+        def col(t: Table, source: str) -> str:
+            return t.column(source).name
+
+        def cols(t: Table, sources: tuple[str, ...]) -> str:
+            return ", ".join([*_unit(t), *(col(t, c) for c in sources)])
+
+        if st.test == "date_order":
+            name, generic = f"{model}__date_order", "date_order"
+            args = [f"start_column: {col(table, own['start'])}",
+                    f"end_column: {col(table, own['end'])}"]
+        elif st.test == "within_parent":
+            name, generic = f"{model}__within_{model_name(parent)}", "within_parent"
+            args = [f"start_column: {col(table, own['start'])}",
+                    f"end_column: {col(table, own['end'])}",
+                    f"parent: ref('{model_name(parent)}')",
+                    f"parent_start: {col(parent, own['parent_start'])}",
+                    f"parent_end: {col(parent, own['parent_end'])}",
+                    f"join_columns: [{cols(table, own['join'])}]"]
+        elif st.test == "no_overlap":
+            name, generic = f"{model}__no_overlap", "no_overlap"
+            args = [f"start_column: {col(table, own['start'])}",
+                    f"end_column: {col(table, own['end'])}",
+                    f"partition_columns: [{cols(table, own['partition'])}]"]
+        else:  # references
+            name, generic = f"{model}__references_{model_name(parent)}", "relationships_combination"
+            args = [f"from_columns: [{cols(table, own['columns'])}]",
+                    f"to: ref('{model_name(parent)}')",
+                    f"to_columns: [{cols(parent, own['columns'])}]"]
+        desc = st.description.replace('"', "'")
+        lines += [f"      - {generic}:", f"          name: {name}",
+                  f'          description: "{desc}"', "          arguments:"]
+        lines += [f"            {a}" for a in args]
+        lines += _severity(st.severity, 10)
+    return lines
+
+
 def _col_yaml(table: Table, tests: bool = True) -> list[str]:
     lines: list[str] = []
     for c in table.columns:
@@ -202,13 +257,12 @@ def _col_yaml(table: Table, tests: bool = True) -> list[str]:
         lines.append(f'        description: "{desc} (MHSDS/contract field {c.source})"')
         data_tests: list[str] = []
         if not c.nullable or c.source in table.key:
-            data_tests.append("          - not_null")
+            data_tests.append("\n".join(["          - not_null:", *_severity()]))
         if c.domain and c.type == "code":
             vals = ", ".join(f"'{v}'" for v in c.domain)
-            data_tests.append(
-                f"          - accepted_values:\n              arguments:\n"
-                f"                values: [{vals}]"
-            )
+            data_tests.append("\n".join([
+                "          - accepted_values:", "              arguments:",
+                f"                values: [{vals}]", *_severity()]))
         if tests and data_tests:
             lines.append("        data_tests:")
             lines += data_tests
@@ -235,6 +289,8 @@ def staging_yaml(contract: Contract) -> str:
         lines.append("      - unique_combination:")
         lines.append("          arguments:")
         lines.append(f"            columns: [{', '.join(cols)}]")
+        lines += _severity("error", 10)
+        lines += staging_test_yaml(t, contract)
         lines.append("    columns:")
         lines += _col_yaml(t)
         lines.append("")
@@ -251,6 +307,7 @@ def staging_yaml(contract: Contract) -> str:
             keys = ["provider_code", "reporting_period_start",
                     *[c.name for c in t.key_columns if c.name != "org_id_prov"]]
             lines.append(f"            columns: [{', '.join(keys)}]")
+            lines += _severity("error", 10)
             # the column rules (not null, code lists) are tested once, on the staging
             # model of the same raw table; here only the key per submission
             lines.append("    columns:")

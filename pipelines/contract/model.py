@@ -65,6 +65,59 @@ class RowRule:
     reason: str
 
 
+# Staging tests a table declares (``staging_tests:``): dbt tests generated on its staging
+# model (pipelines/contract/codegen.py) with the parameters each needs (source names).
+STAGING_TESTS = {
+    "date_order": ("start", "end"),
+    "within_parent": ("parent", "start", "end", "parent_start", "parent_end", "join"),
+    "no_overlap": ("start", "end", "partition"),
+    "references": ("parent", "columns"),
+}
+# dbt's severities: error blocks publishing, warn only informs
+TEST_SEVERITIES = ("error", "warn")
+
+
+@dataclass(frozen=True)
+class StagingTest:
+    """A rule over several rows or tables of a staging model, tested by dbt."""
+
+    test: str
+    severity: str
+    description: str
+    params: tuple[tuple[str, Any], ...] = ()
+
+    def param(self, name: str) -> Any:
+        return dict(self.params)[name]
+
+
+def _staging_test(table: str, raw: dict[str, Any], sources: set[str],
+                  tables: dict[str, set[str]]) -> StagingTest:
+    test, severity = raw.get("test"), raw.get("severity")
+    if test not in STAGING_TESTS:
+        raise ValueError(f"{table}: unknown staging test {test!r} ({', '.join(STAGING_TESTS)})")
+    if severity not in TEST_SEVERITIES:
+        raise ValueError(f"{table}: {test}: severity must be one of {TEST_SEVERITIES}")
+    params = []
+    for name in STAGING_TESTS[test]:
+        if name not in raw:
+            raise ValueError(f"{table}: {test} needs {name!r}")
+        value = raw[name]
+        params.append((name, tuple(value) if isinstance(value, list) else value))
+    values = dict(params)
+    parent = str(values.get("parent", table))
+    if parent not in tables:
+        raise ValueError(f"{table}: {test}: no table {parent!r}")
+    own = [v for k, v in params if k in ("start", "end", "join", "partition", "columns")]
+    theirs = [v for k, v in params if k in ("parent_start", "parent_end", "join", "columns")]
+    for names, known in ((own, sources), (theirs, tables[parent])):
+        for v in names:
+            for col in (v if isinstance(v, tuple) else (v,)):
+                if col not in known:
+                    raise ValueError(f"{table}: {test}: unknown column {col!r}")
+    return StagingTest(str(test), str(severity), " ".join(str(raw.get("description", "")).split()),
+                       tuple(params))
+
+
 @dataclass(frozen=True)
 class Table:
     name: str
@@ -79,6 +132,7 @@ class Table:
     # records describe the reporting month itself: staging keeps every month, not the
     # latest version of each record
     per_month: bool = False
+    staging_tests: tuple[StagingTest, ...] = ()
 
     @property
     def file_stem(self) -> str:
@@ -126,6 +180,7 @@ class Contract:
 def _parse(raw: dict[str, Any]) -> Contract:
     code_lists = {k: tuple(str(v) for v in vals) for k, vals in raw["code_lists"].items()}
     tables: list[Table] = []
+    columns_of = {t["name"]: {c["source"] for c in t["columns"]} for t in raw["tables"]}
     for t in raw["tables"]:
         cols: list[Column] = []
         for c in t["columns"]:
@@ -185,6 +240,10 @@ def _parse(raw: dict[str, Any]) -> Contract:
                 ),
                 optional=bool(t.get("optional", False)),
                 per_month=bool(t.get("per_month", False)),
+                staging_tests=tuple(
+                    _staging_test(t["name"], r, sources, columns_of)
+                    for r in t.get("staging_tests", [])
+                ),
             )
         )
     return Contract(version=int(raw["version"]), tables=tuple(tables), code_lists=code_lists)

@@ -5,7 +5,10 @@
 - ``gate_summary(settings) -> dict`` - latest result of every layer, for the publish log
 - ``load_suites()`` - the suites, validated
 
-docs/quality-gates.md describes the suites, severities and how to add an expectation.
+Rules every row must meet are dbt tests generated from the raw contract; the gate keeps
+what needs a threshold, history or the last publication, and reports dbt's test results
+(check kind ``dbt_tests``). docs/quality-gates.md describes the owners, the suites,
+severities and how to add an expectation.
 """
 
 from pipelines.quality.gate import (

@@ -2,7 +2,7 @@
 
 One file per gate layer (``ingest.yml``, ``staging.yml``, ``marts.yml``). Each
 expectation names a check kind (implemented in :mod:`pipelines.quality.checks`),
-its severity and its parameters::
+its severity and its parameters (:class:`~pipelines.quality.spec.ExpectationSpec`)::
 
     suite: marts
     description: ...
@@ -20,39 +20,19 @@ reviewed suite that cannot run fails in tests, not at 2 a.m.
 """
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from pipelines.config import EXPECTATIONS_DIR
+from pipelines.quality.checks import CHECKS
+from pipelines.quality.spec import SEVERITIES, ExpectationSpec, SuiteError
 
-SEVERITIES = ("error", "warning")
 LAYERS = ("ingest", "staging", "marts")
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _RESERVED = {"id", "check", "severity", "description"}
-
-
-class SuiteError(ValueError):
-    """A suite file that does not describe runnable expectations."""
-
-
-@dataclass(frozen=True)
-class ExpectationSpec:
-    id: str
-    check: str
-    severity: str
-    description: str
-    params: dict[str, Any] = field(default_factory=dict)
-
-    def param(self, name: str, default: Any = None) -> Any:
-        return self.params.get(name, default)
-
-    def require(self, name: str) -> Any:
-        if name not in self.params:
-            raise SuiteError(f"expectation {self.id} ({self.check}) needs parameter {name!r}")
-        return self.params[name]
 
 
 @dataclass(frozen=True)
@@ -74,8 +54,6 @@ def suite_path(layer: str, directory: Path | None = None) -> Path:
 
 
 def parse_suite(raw: Any, path: Path | None = None) -> Suite:
-    from pipelines.quality.checks import CHECKS
-
     where = str(path) if path else "suite"
     if not isinstance(raw, dict):
         raise SuiteError(f"{where}: expected a mapping with 'suite' and 'expectations'")

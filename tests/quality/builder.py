@@ -35,6 +35,8 @@ def make_settings(tmp_path: Path) -> Settings:
         "MHP_PUBLISH_DIR": str(tmp_path / "published"),
         "MHP_RAW_DIR": str(tmp_path / "raw"),
         "DAGSTER_HOME": str(tmp_path / "dagster_home"),
+        # dbt's results of this warehouse only (none unless a test runs dbt)
+        "MHP_DBT_TARGET_PATH": str(tmp_path / "dbt_target"),
     })
 
 

@@ -30,8 +30,12 @@ def test_clean_warehouse_passes_every_gate(settings: Settings) -> None:
         assert result.data_docs == settings.publish_dir / "data_docs" / layer / "index.html"
         assert result.data_docs.exists()
     skipped = {o.id for o in results["marts"].outcomes if o.status == "skipped"}
-    assert skipped == {"row_volume_vs_published",
-                       "history_revision_vs_published"}
+    assert skipped == {"row_volume_vs_published", "history_revision_vs_published",
+                       "dbt_model_tests_error", "dbt_model_tests_warn"}
+    # no dbt build ran on this hand-made warehouse: nothing to report (tests/quality/
+    # test_one_owner.py runs dbt's tests of the staging models)
+    skipped = {o.id for o in results["staging"].outcomes if o.status == "skipped"}
+    assert skipped == {"dbt_staging_tests_error", "dbt_staging_tests_warn"}
     summary = gate_summary(settings)
     assert summary["passed"] is True
     assert summary["failed_checks"] == []
@@ -75,31 +79,6 @@ def stale_file(s: Settings) -> None:
              message=f"{rel}: stale delivery: DateTimeDatSetCreate is older than the loaded")
 
 
-def discharge_before_admission(s: Settings) -> None:
-    execute(s, "insert into staging.stg_mhsds__hosp_prov_spell (org_id_prov, "
-               "uniq_hosp_prov_spell_id, person_key, start_date_hosp_prov_spell, "
-               "disch_date_hosp_prov_spell, meth_adm_mh_hosp_prov_spell, "
-               "meth_of_disch_mh_hosp_prov_spell, dest_of_disch_hosp_prov_spell, "
-               "provider_code, reporting_period_start) values ('RXA', 'RXA-S9', 'p9', "
-               "date '2024-02-20', date '2024-02-15', '21', '1', '19', 'RXA', "
-               "date '2024-03-01')")
-
-
-def ward_stay_outside_spell(s: Settings) -> None:
-    execute(s, "update staging.stg_mhsds__ward_stay set end_date_ward_stay = date '2024-03-05' "
-               "where uniq_ward_stay_id = 'RXB-WS1'")
-
-
-def bad_code(s: Settings) -> None:
-    execute(s, "update staging.stg_mhsds__ward_stay set mh_admitted_patient_class = '999' "
-               "where provider_code = 'RXA'")
-
-
-def duplicate_key(s: Settings) -> None:
-    execute(s, "insert into staging.stg_mhsds__care_contact "
-               "select * from staging.stg_mhsds__care_contact where uniq_care_cont_id = 'RXA-C0-0'")
-
-
 FAULTS: list[tuple[str, Callable[[Settings], None], str, dict[str, str], list[str]]] = [
     ("occupancy 212%", occupancy_212, "marts", {"occupancy_plausible": "error"},
      ["occupancy_pct out of range 0-150 for 1 rows: RXA/2024-01 ward W1 = 212.4"]),
@@ -116,16 +95,6 @@ FAULTS: list[tuple[str, Callable[[Settings], None], str, dict[str, str], list[st
      ["mhsds/RXB/2024-03/MHS502WardStay.csv (rejected: required column WardCode is missing)"]),
     ("stale file", stale_file, "ingest", {"no_rejected_or_stale_files": "error"},
      ["mhsds/RXA/2024-02/MHS501HospProvSpell.csv (stale: stale delivery"]),
-    ("discharge before admission", discharge_before_admission, "staging",
-     {"spell_discharge_not_before_admission": "error"},
-     ["RXA: 1 row(s), worst admitted 2024-02-20 > discharged 2024-02-15"]),
-    ("ward stay outside spell", ward_stay_outside_spell, "staging",
-     {"ward_stay_within_spell": "error"},
-     ["RXB: 1 row(s), e.g. stay 2024-01-04..2024-03-05 outside spell 2024-01-04..2024-02-11"]),
-    ("code outside domain", bad_code, "staging", {"codes_in_contract_domains": "error"},
-     ["stg_mhsds__ward_stay.mh_admitted_patient_class = '999' (4 rows)"]),
-    ("duplicate key", duplicate_key, "staging", {"staging_keys_unique": "error"},
-     ["stg_mhsds__care_contact: 1 key(s) (provider_code, uniq_care_cont_id) on 2 rows"]),
 ]
 
 

@@ -33,10 +33,11 @@ def test_suites_cover_the_required_rules_with_their_severities() -> None:
     assert sev[("staging", "quarantine_share_per_file_low")] == ("quarantine_share", "warning")
     assert s["staging"].get("quarantine_share_per_file").params["max_share"] == 0.05
     assert s["staging"].get("quarantine_share_per_file_low").params["max_share"] == 0.01
-    assert sev[("staging", "spell_discharge_not_before_admission")] == ("date_order", "error")
-    assert sev[("staging", "ward_stay_within_spell")] == ("within_parent", "error")
-    assert sev[("staging", "codes_in_contract_domains")] == ("accepted_values", "error")
-    assert sev[("staging", "staging_keys_unique")] == ("unique_keys", "error")
+    # dates in order, periods inside their parent, codes and keys are dbt tests now; the
+    # gate reports their results
+    assert sev[("staging", "dbt_staging_tests_error")] == ("dbt_tests", "error")
+    assert sev[("staging", "dbt_staging_tests_warn")] == ("dbt_tests", "warning")
+    assert sev[("marts", "dbt_model_tests_error")] == ("dbt_tests", "error")
     assert sev[("marts", "occupancy_plausible")] == ("metric_range", "error")
     assert sev[("marts", "catalogue_metrics_present")] == ("metric_coverage", "error")
     assert sev[("marts", "row_volume_vs_published")] == ("published_change", "warning")
@@ -46,9 +47,11 @@ def test_suites_cover_the_required_rules_with_their_severities() -> None:
 
 
 @pytest.mark.parametrize("broken, message", [
-    ({"id": "x", "check": "date_order", "description": "d", "table": "stg_mhsds__ward_stay",
-      "start": "start_date_ward_stay", "end": "end_date_ward_stay"}, "severity"),
-    ({"id": "x", "check": "date_order", "severity": "fatal", "description": "d"}, "severity"),
+    ({"id": "x", "check": "completeness", "description": "d", "table": "stg_mhsds__ward_stay",
+      "columns": ["ward_code"], "min_share": 0.9}, "severity"),
+    ({"id": "x", "check": "completeness", "severity": "fatal", "description": "d"}, "severity"),
+    ({"id": "x", "check": "dbt_tests", "severity": "error", "description": "d",
+      "folders": ["seeds"], "statuses": ["fail"]}, "folders"),
     ({"id": "x", "check": "nope", "severity": "error", "description": "d"}, "unknown check"),
     ({"id": "x", "check": "completeness", "severity": "error", "description": "d",
       "table": "stg_mhsds__ward_stay", "columns": ["no_such_column"], "min_share": 0.9},
