@@ -85,6 +85,19 @@ def test_violations_are_named() -> None:
     assert "mean varchar (contract double)" in problem
 
 
+def test_spark_types_of_the_same_family_pass() -> None:
+    """Marts built on Spark come back as bigint where DuckDB makes hugeint, string where it
+    makes varchar: the same columns, so the publisher accepts them."""
+    declared = list(contract("mart_crfd_reasons").columns)
+    assert ("crfd_days", "hugeint") in declared
+    spark = [(n, {"hugeint": "BIGINT", "varchar": "STRING"}.get(t, t.upper()))
+             for n, t in declared]
+    assert contract_violations({("marts", "mart_crfd_reasons"): spark}) == []
+    reordered = [declared[1], declared[0], *declared[2:]]
+    [problem] = contract_violations({("marts", "mart_crfd_reasons"): reordered})
+    assert problem.endswith("another column order")
+
+
 def test_publisher_refuses_a_mart_that_breaks_its_contract(tmp_path, warehouse) -> None:
     modify_warehouse(warehouse, "alter table marts.mart_spc alter mean type varchar")
     settings = make_settings(tmp_path, warehouse)
