@@ -79,10 +79,9 @@ class Context:
         costs = self.data.costs
         if costs is None or not len(costs):
             return []
-        rows = costs[costs["provider_code"].astype(str) == provider.code] \
-            if "provider_code" in costs else costs
-        if unit is not None and unit.level != "provider" and "unit_code" in rows:
+        rows = costs[costs["provider_code"].astype(str) == provider.code]
+        if unit is not None and unit.level != "provider":
             rows = rows[rows["unit_code"].astype(str) == unit.code]
-        if "period_start" in rows and len(rows):
+        if len(rows):
             rows = rows[rows["period_start"] == rows["period_start"].max()]
         return sorted({str(m).lower() for m in rows["cost_method"].dropna()})

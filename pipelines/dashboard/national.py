@@ -128,7 +128,8 @@ class _View:
 
     def __init__(self, data: PublishedData) -> None:
         nat = data.national.copy()
-        self.internal = "measure_value_rounded" in nat.columns
+        # the contract's exact column (measure_value_rounded) is published internal only
+        self.internal = data.publication_mode != "public"
         if self.internal:
             nat["_published"] = nat["measure_value_rounded"].map(_s)
             nat["_exact"] = pd.to_numeric(nat["measure_value"], errors="coerce")

@@ -31,7 +31,6 @@ from pipelines.dashboard.numbers import defined_name, numbers
 from pipelines.dashboard.svg import FONT, INK, LINE
 from pipelines.dashboard.variation import PEER_POSITIONS, _ordinal
 
-PAGE_COLUMNS = {"kind", "better_direction"}
 KINDS = ("proportion", "mean", "count")
 OUTSIDE = {"above_95", "below_95", "above_998", "below_998"}
 # a white edge behind a label drawn over the points, so it stays readable
@@ -60,22 +59,18 @@ def page_name(provider_code: str) -> str:
 
 def _table(model: Model) -> pd.DataFrame | None:
     peers = model.data.peers
-    if peers is None or not len(peers) or not PAGE_COLUMNS <= set(peers.columns):
+    if peers is None or not len(peers):
         return None
     return peers
 
 
 def provider_codes(model: Model) -> list[str]:
-    """The trust's providers in the table (``is_local``, else the dashboard's providers)."""
+    """The trust's providers in the table (``is_local``)."""
     peers = _table(model)
     if peers is None:
         return []
-    codes = set(peers["provider_code"].astype(str))
-    if "is_local" in peers.columns:
-        local = peers[peers["is_local"].astype(object).map(lambda v: not is_missing(v) and
-                                                           bool(v))]
-        return sorted(set(local["provider_code"].astype(str)))
-    return sorted(codes & {p.code for p in model.providers})
+    local = peers[peers["is_local"].astype(object).map(lambda v: not is_missing(v) and bool(v))]
+    return sorted(set(local["provider_code"].astype(str)))
 
 
 def measures(model: Model, code: str) -> list[str]:
@@ -221,8 +216,8 @@ def _section(model: Model, rows: pd.DataFrame, code: str, mid: str, tiles: Any) 
     summary = (f'<p class="peer-rank"><strong>{_e(rank_text(r))}</strong>: '
                f"{_e(format_value(r.get('value'), unit))} against {_e(eng)}"
                + (f"; {_e(pos)}" if pos else "") + f" ({_e(when)}).</p>")
-    dens = now["denominator"].map(_f) if "denominator" in now.columns else None
-    if kind == "proportion" and dens is not None and dens.notna().any():
+    dens = now["denominator"].map(_f)
+    if kind == "proportion" and dens.notna().any():
         chart = _funnel(now, code, name, mid, unit, better, england, when)
     else:
         chart = _strip(now, code, name, mid, unit, better, ref, ref_label, when)
@@ -245,7 +240,6 @@ def _numbers(now: pd.DataFrame, mid: str, code: str, unit: str | None, caption: 
     cols = ["provider_code", "provider_name", "rank", "providers_ranked", "value",
             "denominator", "england_value", "lower_95", "upper_95", "lower_998", "upper_998",
             "position", "is_local"]
-    cols = [c for c in cols if c in now.columns]
     rows = _provider_rows(now)
     csv_rows = [[r.get(c) for c in cols] for r in rows]
     has_den = "denominator" in cols and any(_f(r.get("denominator")) for r in rows)

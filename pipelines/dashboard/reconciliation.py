@@ -156,7 +156,7 @@ class _View:
         rec = data.reconciliation.copy()
         for col in ("provider_code", "measure_id", "breakdown", "status"):
             rec[col] = rec[col].astype(str)
-        self.internal = "our_value" in rec.columns
+        self.internal = data.publication_mode != "public"  # our exact values: internal only
         self.rec = rec
         cat = data.national_catalogue
         rows = [] if cat is None else cat.drop_duplicates("measure_id").to_dict("records")

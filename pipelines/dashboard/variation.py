@@ -191,7 +191,7 @@ def peer_text(model: Model, provider_code: str, measure_id: str | None,
     r = rows.sort_values("period_month").iloc[-1].to_dict()
     unit = fallback_unit  # the headline metric's unit, unless the national catalogue says
     cat = model.data.national_catalogue
-    if cat is not None and "unit" in cat.columns:
+    if cat is not None:
         match = cat[cat["measure_id"].astype(str) == measure_id]
         unit = str(match["unit"].iloc[0]) if len(match) and not is_missing(
             match["unit"].iloc[0]) else None

@@ -15,6 +15,7 @@ from typing import Any
 import duckdb
 
 from pipelines.publish.analyst_views import add_analyst_surface
+from pipelines.publish.contracts import contract_violations
 from pipelines.publish.disclosure import TableShape, controlled_select, q
 from pipelines.publish.errors import PublishError
 from pipelines.publish.national import national_select
@@ -141,6 +142,12 @@ def build_database(warehouse: Path, target: Path, entry: LogEntry) -> dict[str, 
                    if (s.schema, s.table) not in cols]
         if missing:
             raise PublishError(f"required warehouse table(s) missing: {', '.join(missing)}")
+        # the marts must be exactly as their dbt contracts declare (dbt enforces them on
+        # DuckDB; this also covers marts built on Spark and loaded back)
+        violations = contract_violations(cols)
+        if violations:
+            raise PublishError("warehouse marts differ from their dbt contracts "
+                               f"(dbt_project/models/marts): {'; '.join(violations)}")
 
         _create(con, CATALOGUE.published, f"select * from {CATALOGUE.relation}")
         sql, shape = _metric_values_sql(cols)

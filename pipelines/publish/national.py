@@ -56,21 +56,26 @@ def national_select(source: Source, *, public: bool) -> str:
             f"measure_frequency from {source.relation} {order}")
 
 
-def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> list[str]:
-    return [r[0] for r in con.execute(
-        "select column_name from duckdb_columns() where database_name = current_database() "
-        "and schema_name = 'main' and table_name = ? order by column_index", [name]
-    ).fetchall()]
+def _published(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    return bool(con.execute(
+        "select count(*) from duckdb_tables() where database_name = current_database() "
+        "and schema_name = 'main' and table_name = ?", [name]).fetchall()[0][0])
+
+
+def _internal(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the file is an internal publication (its publish_log says so), i.e. its
+    national_measures has the contract's exact measure_value beside the rounded one."""
+    [(mode,)] = con.execute("select publication_mode from main.publish_log").fetchall()
+    return mode != "public"
 
 
 def export_national_csv(con: duckdb.DuckDBPyConnection, folder: Path, bom: bytes) -> dict[str, int]:
     """Write one national-layout CSV per reporting month of the published national_measures
     (``con`` is the finished published file); return rows per file, keyed
     ``national/<stem>``. Nothing is written when the file has no national measures."""
-    cols = _has_table(con, PUBLISHED)
-    if not cols:
+    if not _published(con, PUBLISHED):
         return {}
-    internal = "measure_value_rounded" in cols
+    internal = _internal(con)
     value = "measure_value_rounded" if internal else "measure_value"
     zero = "and measure_value <> 0" if internal else ""
     breakdowns = ", ".join(f"'{b}'" for b in NATIONAL_BREAKDOWNS)
@@ -105,7 +110,7 @@ def reconciliation_summary(database: Path) -> dict[str, int]:
     """Rows of the published national_reconciliation by status ({} when the file has none)."""
     con = duckdb.connect(str(database), read_only=True)
     try:
-        if not _has_table(con, "national_reconciliation"):
+        if not _published(con, "national_reconciliation"):
             return {}
         rows = con.execute(
             "select status, count(*) from national_reconciliation group by status"

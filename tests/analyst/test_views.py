@@ -180,16 +180,12 @@ def _build(path: Path, *, dq: str | None, spc: bool = True) -> duckdb.DuckDBPyCo
                  "RXX", "all", 83.0, 100.0, 83.0, False))
     con.executemany("insert into pub.main.metric_values values (?,?,?,?,?,?,?,?,?,?,?,?)",
                     rows)
-    if dq in ("dq_score", "both"):
-        con.execute("create table pub.main.dq_score as select * from (values "
-                    "('RXX', date '2024-01-01', 90.0), ('RXX', date '2024-02-01', 96.0), "
-                    "('RXX', date '2024-03-01', 99.0)) t(provider_code, period_start, dq_score)")
-    if dq in ("data_quality", "both"):
+    if dq == "data_quality":
         con.execute("create table pub.main.data_quality as select * from (values "
                     "('RXX', date '2024-02-01', 'all', 'all', 'dq_score', 50.0), "
                     "('RXX', date '2024-02-01', 'mhs001', 'NHSNumber', 'completeness', 1.0))"
                     " t(provider_code, period_start, table_name, field_name, measure, value)")
-    if spc:  # an spc table without the SPC columns the view needs
+    if spc:  # an spc table out of step with its contract: the view cannot bind
         con.execute("create table pub.main.spc as select 'occupancy_pct' as metric_id, "
                     "1.0 as value")
     return con
@@ -197,9 +193,7 @@ def _build(path: Path, *, dq: str | None, spc: bool = True) -> duckdb.DuckDBPyCo
 
 @pytest.mark.parametrize(("dq", "expected"), [
     (None, (None, None, None)),              # no score published: null, views still work
-    ("dq_score", (96.0, 95.0, 96.0)),        # the dq_score table (quarter = mean of months)
     ("data_quality", (50.0, 50.0, 50.0)),    # data_quality rows with measure = 'dq_score'
-    ("both", (96.0, 95.0, 96.0)),            # the dq_score table wins
 ])
 def test_dq_score_source(tmp_path: Path, dq: str | None,
                          expected: tuple[float | None, ...]) -> None:
@@ -209,7 +203,7 @@ def test_dq_score_source(tmp_path: Path, dq: str | None,
         result = add_analyst_surface(con, "pub")
         assert set(result.views) == {"data_quality_scores", "latest_values", "monthly_trend",
                                      "locality_comparison"}
-        assert "spc_latest" in result.skipped_views  # spc lacks the SPC columns
+        assert "spc_latest" in result.skipped_views  # spc lacks the contract's columns
         month = con.execute(
             "select dq_score from pub.main.latest_values where level = 'provider' "
             "and period_type = 'month'").fetchall()[0][0]
@@ -237,7 +231,7 @@ def test_dq_score_source(tmp_path: Path, dq: str | None,
         con.close()
 
 
-def test_views_skipped_not_failing_when_columns_are_missing(tmp_path: Path) -> None:
+def test_views_skipped_not_failing_when_a_table_breaks_its_contract(tmp_path: Path) -> None:
     con = _build(tmp_path / "marts.duckdb", dq=None)
     try:
         con.execute("alter table pub.main.metric_values drop column bed_type_group")

@@ -16,6 +16,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from pipelines.publish.contracts import contract, has_contract, published_columns, source
+
 MONTHS = [date(2024 + (m - 1) // 12, (m - 1) % 12 + 1, 1) for m in range(3, 17)]  # Mar24-Apr25
 LATEST = MONTHS[-1]
 
@@ -427,6 +429,24 @@ def reconciliation_rows(public: bool = False) -> pd.DataFrame:
     return df.drop(columns=["our_value", "difference"]) if public else df
 
 
+def contract_ddl(table: str, built: list[str], *, public: bool) -> str | None:
+    """Column definitions of a published table from its dbt contract (as
+    pipelines/publish/contracts.py derives it), or None for tables without one."""
+    try:
+        src = source(table)
+    except KeyError:
+        return None
+    if not has_contract(src):
+        return None
+    names = published_columns(src, public=public)
+    extra = sorted(set(built) - set(names))
+    assert not extra, f"builder's {table} has columns not in its contract: {extra}"
+    types = contract(src.table).types | {"suppressed": "boolean"}
+    if public and table == "national_measures":
+        types["measure_value"] = "varchar"  # the rounded text, as NHS England publishes it
+    return ", ".join(f'"{n}" {types.get(n, "varchar")}' for n in names)
+
+
 def build_marts(path: Path, *, public: bool = False, spc: bool = True, funnel: bool = True,
                 dq: bool = True, costs: bool = True, bed_capacity: bool = True,
                 units: bool = True, phases: bool = False, peers: bool = False,
@@ -454,11 +474,12 @@ def build_marts(path: Path, *, public: bool = False, spc: bool = True, funnel: b
         for p, (_pname, locs) in PROVIDERS.items():
             method = "plics" if p == "RXA" else "ledger"
             for m in MONTHS:
-                rows.append((p, "provider", p, m, method, 1_000_000.0, False))
-                rows += [(p, "locality", code, m, method, 400_000.0, False) for code, _ in locs]
-        tables["costs"] = pd.DataFrame(rows, columns=[
-            "provider_code", "level", "unit_code", "period_start", "cost_method", "cost_gbp",
-            "suppressed"])
+                rows.append((p, "provider", p, p, m, method, 1_000_000.0, False))
+                rows += [(p, "locality", code, name, m, method, 400_000.0, False)
+                         for code, name in locs]
+        tables["costs"] = pd.DataFrame(rows, columns=[  # a few of the contract's columns
+            "provider_code", "unit_type", "unit_code", "unit_name", "period_start",
+            "cost_method", "cost_total_gbp", "suppressed"])
     if bed_capacity:
         tables["bed_capacity"] = bed_capacity_rows()
     if units:
@@ -485,7 +506,12 @@ def build_marts(path: Path, *, public: bool = False, spc: bool = True, funnel: b
             con.register("__src", df)
             select = (f"select * replace (cast({date_col} as date) as {date_col}) "
                       "from __src" if date_col else "select * from __src")
-            con.execute(f"create table main.{name} as {select}").fetchall()
+            ddl = contract_ddl(name, list(df.columns), public=public)
+            if ddl:  # the published table's contract, the columns not built here null
+                con.execute(f"create table main.{name} ({ddl})").fetchall()
+                con.execute(f"insert into main.{name} by name {select}").fetchall()
+            else:
+                con.execute(f"create table main.{name} as {select}").fetchall()
             con.unregister("__src")
         con.execute("checkpoint").fetchall()
     finally:

@@ -7,6 +7,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.config import DBT_PROJECT_DIR, Settings, load_settings
+from pipelines.publish.contracts import contract
 
 GATE = {"passed": True, "failed_checks": []}
 CATALOGUE_CSV = DBT_PROJECT_DIR / "seeds" / "metric_catalogue.csv"
@@ -42,6 +43,17 @@ def _metric_rows(bump: int) -> list[tuple]:
     return rows
 
 
+def contract_ddl(model: str) -> str:
+    """``create table marts.<model>`` with exactly the columns and types of its dbt contract."""
+    cols = ", ".join(f'"{n}" {t}' for n, t in contract(model).columns)
+    return f"create table marts.{model} ({cols})"
+
+
+def create_from_contract(con: duckdb.DuckDBPyConnection, model: str) -> None:
+    """An empty marts.<model> shaped by its dbt contract."""
+    con.execute(contract_ddl(model)).fetchall()
+
+
 def build_warehouse(path: Path, bump: int = 0) -> Path:
     """A warehouse with the marts the publisher reads, plus tables it must never publish."""
     con = duckdb.connect(str(path))
@@ -54,26 +66,24 @@ def build_warehouse(path: Path, bump: int = 0) -> Path:
             f"(cast(target_value as double) as target_value) from read_csv('{csv}', "
             "header = true, all_varchar = true)"
         ).fetchall()
-        con.execute("""
-            create table marts.mart_metric_values (
-                metric_id varchar, period_start date, period_type varchar,
-                provider_code varchar, level varchar, unit_code varchar, unit_name varchar,
-                bed_type_group varchar, numerator double, denominator double, value double)
-        """)
+        for model in ("mart_metric_values", "mart_data_quality", "mart_spc"):
+            create_from_contract(con, model)
         con.executemany("insert into marts.mart_metric_values values "
-                        "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", _metric_rows(bump))
+                        "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, true)", _metric_rows(bump))
         con.execute("""
-            create table marts.mart_data_quality as
+            insert into marts.mart_data_quality by name
             select 'RXX' as provider_code, date '2024-04-01' as period_start,
-                   * from (values ('MHS501', 120::bigint, 3::bigint, 97.5::double),
-                                  ('MHS502', 80::bigint, 80::bigint, 100.0::double))
-                   as t(source_table, rows_total, rows_quarantined, completeness_pct)
+                   'completeness' as measure, * from (values
+                       ('MHS501', 'NHSNumber', 3::double, 120::double, 2.5::double),
+                       ('MHS502', 'NHSNumber', 80::double, 80::double, 100.0::double))
+                   as t(table_name, field_name, numerator, denominator, value)
         """).fetchall()
         con.execute("""
-            create table marts.mart_spc as
+            insert into marts.mart_spc by name
             select metric_id, period_start, period_type, provider_code, level, unit_code,
-                   bed_type_group, value, value + 1.4 as mean, value + 20.25 as ucl,
-                   value - 20.25 as lcl, 'common_cause' as variation
+                   bed_type_group, value, value + 1.4 as mean,
+                   value + 20.25 as upper_process_limit, value - 20.25 as lower_process_limit,
+                   'common_cause' as variation_icon
             from marts.mart_metric_values
             where metric_id in ('admissions_unplanned_pct', 'dna_rate_pct')
         """).fetchall()

@@ -16,12 +16,13 @@ from pipelines.publish import versions as versions_mod
 from pipelines.publish.csv_export import BOM
 from pipelines.publish.tables import ANALYST_VIEWS
 
-from .helpers import modify_warehouse, sql
+from .helpers import contract_ddl, modify_warehouse, sql
 
-# Small dim tables shaped like the dbt marts dim_units and dim_calendar (integer columns
-# such as level_order and month_number must not be taken for counts and suppressed).
+# Small dim tables with the dbt contracts of dim_units and dim_calendar (integer columns
+# such as level_order and month_number must not be taken for counts and suppressed); the
+# columns not listed here are null.
 DIM_UNITS = """
-create table marts.dim_units as select * from (values
+insert into marts.dim_units by name select * from (values
     ('RXX|provider|RXX', 'provider', 1, 'RXX', 'RXX name', 'RXX', null, null, null, null),
     ('RXX|locality|LOC1', 'locality', 2, 'LOC1', 'LOC1 name', 'RXX', 'LOC1', null,
      'provider', 'RXX'),
@@ -33,7 +34,7 @@ create table marts.dim_units as select * from (values
        bed_type_code, parent_level, parent_unit_code)
 """
 DIM_CALENDAR = """
-create table marts.dim_calendar as select * from (values
+insert into marts.dim_calendar by name select * from (values
     (date '2024-03-01', 2024, 3, '2023/24', 'Q4', 12),
     (date '2024-04-01', 2024, 4, '2024/25', 'Q1', 1)
 ) as t(month_start, calendar_year, month_number, financial_year, financial_quarter,
@@ -42,6 +43,8 @@ create table marts.dim_calendar as select * from (values
 
 
 def _add_dims(settings: Settings) -> None:
+    for model in ("dim_units", "dim_calendar"):
+        modify_warehouse(settings.warehouse, contract_ddl(model))
     modify_warehouse(settings.warehouse, DIM_UNITS)
     modify_warehouse(settings.warehouse, DIM_CALENDAR)
 

@@ -71,9 +71,15 @@ def test_internal_mode_is_exact(publications: dict) -> None:
     assert got == {m: (n, d, v, False) for m, _, _, n, d, v in METRIC_ROWS}
 
 
+# 3 of 120 records: the count under 5 and the ratio it makes are withheld, the
+# denominator (a count of 120) is published rounded to the nearest 5
+DQ_PUBLIC = [("MHS501", None, 120.0, None, True), ("MHS502", 80.0, 80.0, 100.0, False)]
+
+
 def test_public_mode_other_tables(publications: dict) -> None:
     _, result = publications["public"]
-    spc = sql(result.database, "select metric_id, value, mean, ucl, lcl, variation, suppressed "
+    spc = sql(result.database, "select metric_id, value, mean, upper_process_limit, "
+                               "lower_process_limit, variation_icon, suppressed "
                                "from spc order by metric_id")
     assert spc == [
         # 32.43 +1.4 / +-20.25, rounded to 0 dp
@@ -81,12 +87,12 @@ def test_public_mode_other_tables(publications: dict) -> None:
         # withheld wholly: the same figure is suppressed in metric_values (denominator 4)
         ("dna_rate_pct", None, None, None, None, "common_cause", True),
     ]
-    dq = sql(result.database, "select source_table, rows_total, rows_quarantined, "
-                              "completeness_pct, suppressed from data_quality order by 1")
-    assert dq == [("MHS501", 120, None, 98.0, False), ("MHS502", 80, 80, 100.0, False)]
+    dq = sql(result.database, "select table_name, numerator, denominator, value, suppressed "
+                              "from data_quality order by 1")
+    assert dq == DQ_PUBLIC
     types = dict(sql(result.database, "select column_name, data_type from duckdb_columns() "
                                       "where table_name = 'data_quality'"))
-    assert types["rows_total"] == "BIGINT"  # schemas do not change between modes
+    assert types["denominator"] == "DOUBLE"  # schemas do not change between modes
 
 
 def test_catalogue_is_published_unchanged(publications: dict) -> None:

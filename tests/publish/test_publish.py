@@ -34,9 +34,9 @@ def test_publish_creates_only_allowed_tables(published: tuple[Settings, PublishR
     pub = settings.publish_dir
 
     assert result.database == pub / "marts.duckdb"
-    # plus the analyst views (spc_latest needs the real SPC columns, absent in this fake)
+    # plus every analyst view (the fake's marts have their contracts' columns)
     assert _tables(result.database) == {("main", t) for t in EXPECTED_TABLES} | {
-        ("main", v) for v in ANALYST_VIEWS if v != "spc_latest"
+        ("main", v) for v in ANALYST_VIEWS
     }
     assert set(result.row_counts) == EXPECTED_TABLES
     # Only optional marts that exist are published; nothing from staging/raw/fct_.
