@@ -83,3 +83,14 @@ allocated as (
         else ledger_allocated_cost_gbp
     end as cost_gbp
 {% endmacro %}
+
+{#- The rows of an activity costing model with the cost unit they count for in
+    int_cost_units: their ward or team, else the unmapped unit of the activity
+    (unmatched_code) for PLICS rows whose activity is unknown. -#}
+{% macro rows_with_cost_unit(model, unit_column, unit_type, unmatched_code) %}
+    select
+        activity_rows.*,
+        case when {{ unit_column }} is null then 'unmapped' else '{{ unit_type }}' end as unit_type,
+        coalesce({{ unit_column }}, '{{ unmatched_code }}') as unit_code
+    from {{ ref(model) }} as activity_rows
+{% endmacro %}
