@@ -57,25 +57,34 @@ def _breakdown_data(b: Breakdown) -> dict:
     }
 
 
-def macro_text(measures: list[Measure], breakdowns: dict[str, Breakdown]) -> str:
-    def literal(obj: object) -> str:
-        # JSON is a valid Jinja literal for these values (strings, numbers, lists, dicts,
-        # true/false/null spelled as Jinja accepts them)
-        return json.dumps(obj, indent=2).replace(": null", ": none")
+def _literal(obj: object) -> str:
+    # compact JSON is a valid Jinja literal for these values once null is spelled none
+    # (true/false Jinja accepts as they are)
+    return json.dumps(obj).replace(": null", ": none").replace("[null", "[none")
 
+
+def _rows(items: list[dict]) -> str:
+    # a data form: one entry a line, so the file stays a table, not repeated code
+    return "[\n" + ",\n".join("  " + _literal(item) for item in items) + "\n]"
+
+
+def macro_text(measures: list[Measure], breakdowns: dict[str, Breakdown]) -> str:
     used = {b for m in measures for b in m.breakdowns}
-    bds = {k: _breakdown_data(b) for k, b in breakdowns.items() if k in used}
+    bds = [_breakdown_data(b) for k, b in breakdowns.items() if k in used]
     return (
         HEADER
         + "{% macro national_measure_definitions() %}\n"
-        + "{{ return(" + literal([_measure_data(m) for m in measures]) + ") }}\n"
+        + "{{ return(" + _rows([_measure_data(m) for m in measures]) + ") }}\n"
         + "{% endmacro %}\n\n"
         + "{% macro national_breakdown_definitions() %}\n"
-        + "{{ return(" + literal(bds) + ") }}\n"
+        + "{%- set rows = " + _rows(bds) + " -%}\n"
+        + "{%- set by_key = {} -%}\n"
+        + "{%- for row in rows -%}{%- do by_key.update({row.key: row}) -%}{%- endfor -%}\n"
+        + "{{ return(by_key) }}\n"
         + "{% endmacro %}\n\n"
         + "{# the breakdowns NHS England publishes (breakdowns.yml national: true) #}\n"
         + "{% macro national_breakdown_names() %}\n"
-        + "{{ return(" + literal(national_breakdown_names(breakdowns)) + ") }}\n"
+        + "{{ return(" + _literal(national_breakdown_names(breakdowns)) + ") }}\n"
         + "{% endmacro %}\n"
     )
 

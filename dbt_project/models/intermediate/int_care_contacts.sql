@@ -1,5 +1,6 @@
 -- Care contacts with team, locality and attendance flags.
--- Booked = AttendStatus 2, 3, 5, 6, 7; attended = 5, 6; DNA = 2, 3.
+-- Booked = AttendStatus 2, 3, 5, 6, 7; attended = 5, 6; DNA = 2, 3 (the lists of seed
+-- attend_status_groups).
 with contacts as (
 
     select * from {{ ref('stg_mhsds__care_contact') }}
@@ -34,13 +35,18 @@ select
     contacts.clin_cont_dur_of_care_cont as duration_minutes,
     contacts.cons_mechanism_mh,
     contacts.attend_status,
-    contacts.attend_status in ('5', '6') as is_attended,
-    contacts.attend_status in ('2', '3') as is_dna,
-    contacts.attend_status in ('2', '3', '5', '6', '7') as is_booked
+    attended.code is not null as is_attended,
+    dna.code is not null as is_dna,
+    booked.code is not null as is_booked
 from contacts
+left join {{ code_list('attend_status_groups', 'attended') }} as attended
+    on attended.code = contacts.attend_status
+left join {{ code_list('attend_status_groups', 'dna') }} as dna
+    on dna.code = contacts.attend_status
+left join {{ code_list('attend_status_groups', 'booked') }} as booked
+    on booked.code = contacts.attend_status
 left join referrals
-    on referrals.provider_code = contacts.provider_code
-    and referrals.uniq_serv_req_id = contacts.uniq_serv_req_id
+    on {{ same_keys('referrals', 'contacts', ['provider_code', 'uniq_serv_req_id']) }}
 left join teams
     on teams.provider_code = contacts.provider_code
     and teams.team_code

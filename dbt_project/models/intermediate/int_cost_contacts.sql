@@ -21,14 +21,7 @@ with contacts as (
 
 plics as (
 
-    select
-        provider_code,
-        reporting_period_start as period_start,
-        activity_id as uniq_care_cont_id,
-        sum(cast(cost_gbp as double)) as plics_cost_gbp
-    from {{ ref('stg_costing__plics') }}
-    where activity_type = 'care_contact'
-    group by provider_code, reporting_period_start, activity_id
+    {{ plics_activity_costs('care_contact', 'uniq_care_cont_id') }}
 
 ),
 
@@ -61,12 +54,9 @@ combined as (
         plics.plics_cost_gbp
     from contact_months
     left join contacts
-        on contacts.provider_code = contact_months.provider_code
-        and contacts.uniq_care_cont_id = contact_months.uniq_care_cont_id
+        on {{ same_keys('contacts', 'contact_months', ['provider_code', 'uniq_care_cont_id']) }}
     left join plics
-        on plics.provider_code = contact_months.provider_code
-        and plics.period_start = contact_months.period_start
-        and plics.uniq_care_cont_id = contact_months.uniq_care_cont_id
+        on {{ same_keys('plics', 'contact_months', ['provider_code', 'period_start', 'uniq_care_cont_id']) }}
 
 ),
 
@@ -97,62 +87,11 @@ weighted as (
         end as allocation_weight
     from combined
     left join team_durations
-        on team_durations.provider_code = combined.provider_code
-        and team_durations.period_start = combined.period_start
-        and team_durations.team_code = combined.team_code
+        on {{ same_keys('team_durations', 'combined', ['provider_code', 'period_start', 'team_code']) }}
 
 ),
 
-team_weights as (
-
-    select provider_code, period_start, team_code, sum(allocation_weight) as team_weight
-    from weighted
-    where team_code is not null
-    group by provider_code, period_start, team_code
-
-),
-
-ledger as (
-
-    select provider_code, period_start, unit_code as team_code, ledger_cost_gbp
-    from {{ ref('int_cost_ledger_units') }}
-    where unit_type = 'team'
-
-),
-
-methods as (
-
-    select provider_code, period_start, cost_method
-    from {{ ref('int_cost_methods') }}
-    where unit_type = 'team'
-
-),
-
-allocated as (
-
-    select
-        weighted.*,
-        case
-            when team_weights.team_weight > 0
-                then coalesce(ledger.ledger_cost_gbp, 0) * weighted.allocation_weight
-                    / team_weights.team_weight
-            else 0
-        end as ledger_allocated_cost_gbp,
-        coalesce(methods.cost_method, 'ledger') as cost_method
-    from weighted
-    left join team_weights
-        on team_weights.provider_code = weighted.provider_code
-        and team_weights.period_start = weighted.period_start
-        and team_weights.team_code = weighted.team_code
-    left join ledger
-        on ledger.provider_code = weighted.provider_code
-        and ledger.period_start = weighted.period_start
-        and ledger.team_code = weighted.team_code
-    left join methods
-        on methods.provider_code = weighted.provider_code
-        and methods.period_start = weighted.period_start
-
-)
+{{ ledger_allocation_ctes('weighted', 'team', 'team_code', 'allocation_weight') }}
 
 select
     provider_code,
@@ -165,11 +104,5 @@ select
     attended_contacts,
     duration_minutes,
     allocation_weight,
-    coalesce(plics_cost_gbp, 0) as plics_cost_gbp,
-    ledger_allocated_cost_gbp,
-    cost_method,
-    case
-        when cost_method = 'plics' then coalesce(plics_cost_gbp, 0)
-        else ledger_allocated_cost_gbp
-    end as cost_gbp
+    {{ allocated_cost_columns() }}
 from allocated

@@ -46,6 +46,5 @@ select
 from cost_months
 cross join unit_types
 left join plics_months
-    on plics_months.provider_code = cost_months.provider_code
-    and plics_months.period_start = cost_months.period_start
+    on {{ same_keys('plics_months', 'cost_months', ['provider_code', 'period_start']) }}
     and plics_months.unit_type = unit_types.unit_type

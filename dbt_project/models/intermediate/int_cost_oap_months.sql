@@ -57,8 +57,5 @@ select
     oap.oap_bed_days * coalesce(oap.daily_cost_gbp, priced.daily_price_gbp) as oap_cost_gbp
 from oap
 left join priced
-    on priced.provider_code = oap.provider_code
-    and priced.placement_id = oap.placement_id
-    and priced.source = oap.source
-    and priced.period_start = oap.period_start
+    on {{ same_keys('priced', 'oap', ['provider_code', 'placement_id', 'source', 'period_start']) }}
     and priced.rn = 1

@@ -14,6 +14,7 @@
 -- contact cannot be found (unit_code 'plics_unmatched_ward_stays' or
 -- 'plics_unmatched_contacts'). They count in provider totals only.
 -- Staff in post (WTE) comes from int_workforce_units.
+{%- set unit_keys = ['provider_code', 'period_start', 'unit_type', 'unit_code'] %}
 with ledger as (
 
     select * from {{ ref('int_cost_ledger_units') }}
@@ -25,18 +26,16 @@ stay_costs as (
     select
         provider_code,
         period_start,
-        case when ward_code is null then 'unmapped' else 'ward' end as unit_type,
-        coalesce(ward_code, 'plics_unmatched_ward_stays') as unit_code,
+        unit_type,
+        unit_code,
         max(case when is_adult_acute then 1 else 0 end) as any_adult_acute,
         sum(occupied_bed_days) as occupied_bed_days,
         sum(plics_cost_gbp) as plics_cost_gbp,
         sum(cost_gbp) as cost_allocated_gbp
-    from {{ ref('int_cost_ward_stay_days') }}
-    group by
-        provider_code,
-        period_start,
-        case when ward_code is null then 'unmapped' else 'ward' end,
-        coalesce(ward_code, 'plics_unmatched_ward_stays')
+    from (
+        {{ rows_with_cost_unit('int_cost_ward_stay_days', 'ward_code', 'ward', 'plics_unmatched_ward_stays') }}
+    ) as stays
+    group by provider_code, period_start, unit_type, unit_code
 
 ),
 
@@ -45,19 +44,17 @@ contact_costs as (
     select
         provider_code,
         period_start,
-        case when team_code is null then 'unmapped' else 'team' end as unit_type,
-        coalesce(team_code, 'plics_unmatched_contacts') as unit_code,
+        unit_type,
+        unit_code,
         sum(attended_contacts) as attended_contacts,
         sum(case when attended_contacts = 1 then coalesce(duration_minutes, 0) else 0 end)
             as attended_contact_minutes,
         sum(plics_cost_gbp) as plics_cost_gbp,
         sum(cost_gbp) as cost_allocated_gbp
-    from {{ ref('int_cost_contacts') }}
-    group by
-        provider_code,
-        period_start,
-        case when team_code is null then 'unmapped' else 'team' end,
-        coalesce(team_code, 'plics_unmatched_contacts')
+    from (
+        {{ rows_with_cost_unit('int_cost_contacts', 'team_code', 'team', 'plics_unmatched_contacts') }}
+    ) as contacts
+    group by provider_code, period_start, unit_type, unit_code
 
 ),
 
@@ -150,7 +147,7 @@ joined as (
         case
             when units.unit_type <> 'ward' then false
             when ward_ref.ward_bed_type is not null
-                then ward_ref.ward_bed_type in ('200', '201', '202')
+                then adult_acute.code is not null
             else coalesce(stay_costs.any_adult_acute, 0) = 1
         end as is_adult_acute,
         case when units.unit_type = 'team' then teams.team_type end as team_type,
@@ -185,43 +182,29 @@ joined as (
         coalesce(workforce.nursing_wte, 0) as nursing_wte
     from units
     left join ledger
-        on ledger.provider_code = units.provider_code
-        and ledger.period_start = units.period_start
-        and ledger.unit_type = units.unit_type
-        and ledger.unit_code = units.unit_code
+        on {{ same_keys('ledger', 'units', unit_keys) }}
     left join stay_costs
-        on stay_costs.provider_code = units.provider_code
-        and stay_costs.period_start = units.period_start
-        and stay_costs.unit_type = units.unit_type
-        and stay_costs.unit_code = units.unit_code
+        on {{ same_keys('stay_costs', 'units', unit_keys) }}
     left join contact_costs
-        on contact_costs.provider_code = units.provider_code
-        and contact_costs.period_start = units.period_start
-        and contact_costs.unit_type = units.unit_type
-        and contact_costs.unit_code = units.unit_code
+        on {{ same_keys('contact_costs', 'units', unit_keys) }}
     left join workforce
-        on workforce.provider_code = units.provider_code
-        and workforce.period_start = units.period_start
-        and workforce.unit_type = units.unit_type
-        and workforce.unit_code = units.unit_code
+        on {{ same_keys('workforce', 'units', unit_keys) }}
     left join discharges
         on units.unit_type = 'ward'
-        and discharges.provider_code = units.provider_code
-        and discharges.period_start = units.period_start
+        and {{ same_keys('discharges', 'units', ['provider_code', 'period_start']) }}
         and discharges.ward_code = units.unit_code
     left join ward_ref
         on units.unit_type = 'ward'
-        and ward_ref.provider_code = units.provider_code
-        and ward_ref.period_start = units.period_start
+        and {{ same_keys('ward_ref', 'units', ['provider_code', 'period_start']) }}
         and ward_ref.ward_code = units.unit_code
+    left join {{ code_list('bed_type_groups', 'adult_acute') }} as adult_acute
+        on adult_acute.code = ward_ref.ward_bed_type
     left join teams
         on units.unit_type = 'team'
         and teams.provider_code = units.provider_code
         and teams.team_code = units.unit_code
     left join methods
-        on methods.provider_code = units.provider_code
-        and methods.period_start = units.period_start
-        and methods.unit_type = units.unit_type
+        on {{ same_keys('methods', 'units', ['provider_code', 'period_start', 'unit_type']) }}
 
 )
 

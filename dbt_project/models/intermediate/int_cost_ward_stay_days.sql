@@ -18,14 +18,7 @@ with bed_days as (
 
 plics as (
 
-    select
-        provider_code,
-        reporting_period_start as period_start,
-        activity_id as uniq_ward_stay_id,
-        sum(cast(cost_gbp as double)) as plics_cost_gbp
-    from {{ ref('stg_costing__plics') }}
-    where activity_type = 'ward_stay_day'
-    group by provider_code, reporting_period_start, activity_id
+    {{ plics_activity_costs('ward_stay_day', 'uniq_ward_stay_id') }}
 
 ),
 
@@ -58,69 +51,15 @@ combined as (
         plics.plics_cost_gbp
     from stay_months
     left join bed_days
-        on bed_days.provider_code = stay_months.provider_code
-        and bed_days.period_start = stay_months.period_start
-        and bed_days.uniq_ward_stay_id = stay_months.uniq_ward_stay_id
+        on {{ same_keys('bed_days', 'stay_months', ['provider_code', 'period_start', 'uniq_ward_stay_id']) }}
     left join plics
-        on plics.provider_code = stay_months.provider_code
-        and plics.period_start = stay_months.period_start
-        and plics.uniq_ward_stay_id = stay_months.uniq_ward_stay_id
+        on {{ same_keys('plics', 'stay_months', ['provider_code', 'period_start', 'uniq_ward_stay_id']) }}
     left join stays
-        on stays.provider_code = stay_months.provider_code
-        and stays.uniq_ward_stay_id = stay_months.uniq_ward_stay_id
+        on {{ same_keys('stays', 'stay_months', ['provider_code', 'uniq_ward_stay_id']) }}
 
 ),
 
-ward_bed_days as (
-
-    select provider_code, period_start, ward_code, sum(occupied_bed_days) as ward_bed_days
-    from combined
-    where ward_code is not null
-    group by provider_code, period_start, ward_code
-
-),
-
-ledger as (
-
-    select provider_code, period_start, unit_code as ward_code, ledger_cost_gbp
-    from {{ ref('int_cost_ledger_units') }}
-    where unit_type = 'ward'
-
-),
-
-methods as (
-
-    select provider_code, period_start, cost_method
-    from {{ ref('int_cost_methods') }}
-    where unit_type = 'ward'
-
-),
-
-allocated as (
-
-    select
-        combined.*,
-        case
-            when ward_bed_days.ward_bed_days > 0
-                then coalesce(ledger.ledger_cost_gbp, 0) * combined.occupied_bed_days
-                    / ward_bed_days.ward_bed_days
-            else 0
-        end as ledger_allocated_cost_gbp,
-        coalesce(methods.cost_method, 'ledger') as cost_method
-    from combined
-    left join ward_bed_days
-        on ward_bed_days.provider_code = combined.provider_code
-        and ward_bed_days.period_start = combined.period_start
-        and ward_bed_days.ward_code = combined.ward_code
-    left join ledger
-        on ledger.provider_code = combined.provider_code
-        and ledger.period_start = combined.period_start
-        and ledger.ward_code = combined.ward_code
-    left join methods
-        on methods.provider_code = combined.provider_code
-        and methods.period_start = combined.period_start
-
-)
+{{ ledger_allocation_ctes('combined', 'ward', 'ward_code', 'occupied_bed_days') }}
 
 select
     provider_code,
@@ -132,11 +71,5 @@ select
     bed_type,
     is_adult_acute,
     occupied_bed_days,
-    coalesce(plics_cost_gbp, 0) as plics_cost_gbp,
-    ledger_allocated_cost_gbp,
-    cost_method,
-    case
-        when cost_method = 'plics' then coalesce(plics_cost_gbp, 0)
-        else ledger_allocated_cost_gbp
-    end as cost_gbp
+    {{ allocated_cost_columns() }}
 from allocated

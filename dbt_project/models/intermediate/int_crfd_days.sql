@@ -96,9 +96,10 @@ select
     spell_ward.ward_name,
     coalesce(spell_ward.locality, 'Unknown') as locality,
     spell_ward.bed_type,
-    coalesce(spell_ward.bed_type in ('200', '201', '202'), false) as is_adult_acute
+    adult_acute.code is not null as is_adult_acute
 from by_month
 left join spell_ward
-    on spell_ward.provider_code = by_month.provider_code
-    and spell_ward.uniq_hosp_prov_spell_id = by_month.uniq_hosp_prov_spell_id
+    on {{ same_keys('spell_ward', 'by_month', ['provider_code', 'uniq_hosp_prov_spell_id']) }}
+left join {{ code_list('bed_type_groups', 'adult_acute') }} as adult_acute
+    on adult_acute.code = spell_ward.bed_type
 where by_month.crfd_days > 0

@@ -10,10 +10,13 @@ with spells as (
 qualifying_contacts as (
 
     -- attended (5, 6) and not by a mechanism the national measure excludes
-    select provider_code, person_key, care_cont_date
-    from {{ ref('int_care_contacts') }}
-    where attend_status in ('5', '6')
-      and coalesce(cons_mechanism_mh, 'xx') not in ('05', '09', '10', '12', '13', '98')
+    select contacts.provider_code, contacts.person_key, contacts.care_cont_date
+    from {{ ref('int_care_contacts') }} as contacts
+    inner join {{ code_list('attend_status_groups', 'attended') }} as attended
+        on attended.code = contacts.attend_status
+    left join {{ code_list('consultation_mechanism_groups', 'followup_excluded') }} as excluded
+        on excluded.code = contacts.cons_mechanism_mh
+    where excluded.code is null
 
 ),
 
@@ -22,8 +25,7 @@ followed_up as (
     select distinct spells.provider_code, spells.uniq_hosp_prov_spell_id
     from spells
     inner join qualifying_contacts as c
-        on c.provider_code = spells.provider_code
-        and c.person_key = spells.person_key
+        on {{ same_keys('c', 'spells', ['provider_code', 'person_key']) }}
         and c.care_cont_date >= spells.discharge_date
         and c.care_cont_date <= {{ add_days('spells.discharge_date', 3) }}
 
@@ -41,15 +43,14 @@ select
     spells.discharge_ward_name as ward_name,
     coalesce(spells.discharge_locality, 'Unknown') as locality,
     spells.discharge_bed_type as bed_type,
-    coalesce(spells.discharge_bed_type in ('200', '201', '202'), false) as is_adult_acute,
+    adult_acute.code is not null as is_adult_acute,
     spells.age_at_discharge,
     spells.discharge_method,
     spells.discharge_destination,
     -- 30-day emergency readmission (index discharges only)
     case
-        when coalesce(spells.discharge_method, 'x') in ('4', '6', '7', '8') then false
-        when coalesce(spells.discharge_destination, 'x')
-            in ('48', '49', '50', '53', '79', '84', '87') then false
+        when readmission_method.code is not null then false
+        when readmission_destination.code is not null then false
         else true
     end as is_readmission_index,
     coalesce(
@@ -60,10 +61,9 @@ select
     ) as is_readmitted_30d,
     -- 72-hour follow-up: adult acute, not died / excluded destinations
     case
-        when not coalesce(spells.discharge_bed_type in ('200', '201', '202'), false) then false
-        when coalesce(spells.discharge_method, 'x') in ('4', '5') then false
-        when coalesce(spells.discharge_destination, 'x') in
-            ('30', '37', '40', '42', '48', '49', '50', '53', '79', '84', '87', '89') then false
+        when adult_acute.code is null then false
+        when followup_method.code is not null then false
+        when followup_destination.code is not null then false
         when spells.death_date is not null
             and spells.death_date <= {{ add_days('spells.discharge_date', 3) }} then false
         else true
@@ -74,5 +74,15 @@ select
     {{ month_start(add_days('spells.discharge_date', 4)) }} as followup_period_start
 from spells
 left join followed_up
-    on followed_up.provider_code = spells.provider_code
-    and followed_up.uniq_hosp_prov_spell_id = spells.uniq_hosp_prov_spell_id
+    on {{ same_keys('followed_up', 'spells', ['provider_code', 'uniq_hosp_prov_spell_id']) }}
+left join {{ code_list('bed_type_groups', 'adult_acute') }} as adult_acute
+    on adult_acute.code = spells.discharge_bed_type
+left join {{ code_list('discharge_method_groups', 'readmission_index_excluded') }} as readmission_method
+    on readmission_method.code = spells.discharge_method
+left join {{ code_list('discharge_destination_groups', 'readmission_index_excluded') }}
+    as readmission_destination
+    on readmission_destination.code = spells.discharge_destination
+left join {{ code_list('discharge_method_groups', 'followup_excluded') }} as followup_method
+    on followup_method.code = spells.discharge_method
+left join {{ code_list('discharge_destination_groups', 'followup_excluded') }} as followup_destination
+    on followup_destination.code = spells.discharge_destination

@@ -17,101 +17,64 @@
 --   item_score  : completeness x validity (fractions), 0 for a rejected file;
 --                 the DQ score averages it over the MHSDS items (in_dq_score).
 -- Field names are the MHSDS v6 / contract source names, as in meta.quarantine.
-{%- set items = {
+{#- the fields of each raw table, in order; MHSDS tables (mhs*) count in the DQ score -#}
+{%- set fields = {
     'mhs001_mpi': [
-        ('LocalPatientId', 'person_key', none, true),
-        ('NHSNumber', 'nhs_number_key', none, true),
-        ('PersonBirthDate', 'person_birth_month', none, true),
-        ('Gender', 'Gender', none, true),
-        ('EthnicCategory', 'EthnicCategory', none, true),
-        ('OrgIDSubICBLocResidence', 'OrgIDSubICBLocResidence', none, true),
-        ('LSOA2011', 'LSOA2011', none, true),
+        'LocalPatientId', 'NHSNumber', 'PersonBirthDate', 'Gender', 'EthnicCategory',
+        'OrgIDSubICBLocResidence', 'LSOA2011'
     ],
     'mhs101_referral': [
-        ('UniqServReqID', 'UniqServReqID', none, true),
-        ('LocalPatientId', 'person_key', none, true),
-        ('ReferralRequestReceivedDate', 'ReferralRequestReceivedDate', none, true),
-        ('SourceOfReferralMH', 'SourceOfReferralMH', none, true),
-        ('PrimReasonReferralMH', 'PrimReasonReferralMH', none, true),
-        ('ClinRespPriorityType', 'ClinRespPriorityType', none, true),
-        ('UniqCareProfTeamLocalID', 'UniqCareProfTeamLocalID', none, true),
+        'UniqServReqID', 'LocalPatientId', 'ReferralRequestReceivedDate', 'SourceOfReferralMH',
+        'PrimReasonReferralMH', 'ClinRespPriorityType', 'UniqCareProfTeamLocalID'
     ],
     'mhs201_care_contact': [
-        ('UniqCareContID', 'UniqCareContID', none, true),
-        ('UniqServReqID', 'UniqServReqID', none, true),
-        ('LocalPatientId', 'person_key', none, true),
-        ('UniqCareProfTeamLocalID', 'UniqCareProfTeamLocalID', none, true),
-        ('CareContDate', 'CareContDate', none, true),
-        ('AttendStatus', 'AttendStatus', none, true),
-        ('ConsMechanismMH', 'ConsMechanismMH', "AttendStatus in ('5', '6')", true),
-        ('ClinContDurOfCareCont', 'ClinContDurOfCareCont', "AttendStatus in ('5', '6')", true),
+        'UniqCareContID', 'UniqServReqID', 'LocalPatientId', 'UniqCareProfTeamLocalID',
+        'CareContDate', 'AttendStatus', 'ConsMechanismMH', 'ClinContDurOfCareCont'
     ],
     'mhs501_hosp_prov_spell': [
-        ('UniqHospProvSpellID', 'UniqHospProvSpellID', none, true),
-        ('UniqServReqID', 'UniqServReqID', none, true),
-        ('LocalPatientId', 'person_key', none, true),
-        ('StartDateHospProvSpell', 'StartDateHospProvSpell', none, true),
-        ('SourceAdmMHHospProvSpell', 'SourceAdmMHHospProvSpell', none, true),
-        ('MethAdmMHHospProvSpell', 'MethAdmMHHospProvSpell', none, true),
-        ('MethOfDischMHHospProvSpell', 'MethOfDischMHHospProvSpell', 'DischDateHospProvSpell is not null', true),
-        ('DestOfDischHospProvSpell', 'DestOfDischHospProvSpell', 'DischDateHospProvSpell is not null', true),
+        'UniqHospProvSpellID', 'UniqServReqID', 'LocalPatientId', 'StartDateHospProvSpell',
+        'SourceAdmMHHospProvSpell', 'MethAdmMHHospProvSpell', 'MethOfDischMHHospProvSpell',
+        'DestOfDischHospProvSpell'
     ],
     'mhs502_ward_stay': [
-        ('UniqWardStayID', 'UniqWardStayID', none, true),
-        ('UniqHospProvSpellID', 'UniqHospProvSpellID', none, true),
-        ('LocalPatientId', 'person_key', none, true),
-        ('StartDateWardStay', 'StartDateWardStay', none, true),
-        ('WardCode', 'WardCode', none, true),
-        ('MHAdmittedPatientClass', 'MHAdmittedPatientClass', none, true),
-        ('WardSecLevel', 'WardSecLevel', none, true),
+        'UniqWardStayID', 'UniqHospProvSpellID', 'LocalPatientId', 'StartDateWardStay',
+        'WardCode', 'MHAdmittedPatientClass', 'WardSecLevel'
     ],
-    'mhs509_home_leave': [
-        ('UniqHospProvSpellID', 'UniqHospProvSpellID', none, true),
-        ('StartDateHomeLeave', 'StartDateHomeLeave', none, true),
-    ],
-    'mhs510_leave_of_absence': [
-        ('UniqHospProvSpellID', 'UniqHospProvSpellID', none, true),
-        ('StartDateMHLeaveAbs', 'StartDateMHLeaveAbs', none, true),
-    ],
+    'mhs509_home_leave': ['UniqHospProvSpellID', 'StartDateHomeLeave'],
+    'mhs510_leave_of_absence': ['UniqHospProvSpellID', 'StartDateMHLeaveAbs'],
     'mhs518_clin_ready_for_discharge': [
-        ('MHS518UniqID', 'MHS518UniqID', none, true),
-        ('UniqHospProvSpellID', 'UniqHospProvSpellID', none, true),
-        ('StartDateClinReadyforDisch', 'StartDateClinReadyforDisch', none, true),
-        ('ClinReadyforDischDelayReason', 'ClinReadyforDischDelayReason', none, true),
-        ('AttribToIndic', 'AttribToIndic', none, true),
+        'MHS518UniqID', 'UniqHospProvSpellID', 'StartDateClinReadyforDisch',
+        'ClinReadyforDischDelayReason', 'AttribToIndic'
     ],
-    'mhs902_service_team_details': [
-        ('UniqCareProfTeamLocalID', 'UniqCareProfTeamLocalID', none, true),
-        ('ServTeamTypeMH', 'ServTeamTypeMH', none, true),
-    ],
-    'plics': [
-        ('ActivityType', 'ActivityType', none, false),
-        ('ActivityID', 'ActivityID', none, false),
-        ('CostPool', 'CostPool', none, false),
-        ('CostGBP', 'CostGBP', none, false),
-    ],
-    'ledger': [
-        ('CostCentre', 'CostCentre', none, false),
-        ('Subjective', 'Subjective', none, false),
-        ('AmountGBP', 'AmountGBP', none, false),
-    ],
-    'staff_in_post': [
-        ('CostCentre', 'CostCentre', none, false),
-        ('StaffGroup', 'StaffGroup', none, false),
-        ('ContractType', 'ContractType', none, false),
-        ('WTE', 'WTE', none, false),
-    ],
+    'mhs902_service_team_details': ['UniqCareProfTeamLocalID', 'ServTeamTypeMH'],
+    'plics': ['ActivityType', 'ActivityID', 'CostPool', 'CostGBP'],
+    'ledger': ['CostCentre', 'Subjective', 'AmountGBP'],
+    'staff_in_post': ['CostCentre', 'StaffGroup', 'ContractType', 'WTE'],
     'oap_log': [
-        ('PlacementID', 'PlacementID', none, false),
-        ('LocalPatientId', 'person_key', none, false),
-        ('NHSNumber', 'nhs_number_key', none, false),
-        ('StartDate', 'StartDate', none, false),
-        ('OrgIDReceiving', 'OrgIDReceiving', none, false),
-        ('ReasonOAT', 'ReasonOAT', none, false),
-        ('MHAdmittedPatientClass', 'MHAdmittedPatientClass', none, false),
-        ('DailyCostGBP', 'DailyCostGBP', none, false),
+        'PlacementID', 'LocalPatientId', 'NHSNumber', 'StartDate', 'OrgIDReceiving', 'ReasonOAT',
+        'MHAdmittedPatientClass', 'DailyCostGBP'
     ],
 } %}
+{#- the column a field is tested on where it is not the field itself (pseudonyms) -#}
+{%- set columns = {
+    'LocalPatientId': 'person_key',
+    'NHSNumber': 'nhs_number_key',
+    'PersonBirthDate': 'person_birth_month',
+} %}
+{#- the rows a field applies to, where not all -#}
+{%- set applies = {
+    'ConsMechanismMH': "AttendStatus in ('5', '6')",
+    'ClinContDurOfCareCont': "AttendStatus in ('5', '6')",
+    'MethOfDischMHHospProvSpell': 'DischDateHospProvSpell is not null',
+    'DestOfDischHospProvSpell': 'DischDateHospProvSpell is not null',
+} %}
+{%- set items = {} %}
+{%- for table, names in fields.items() %}
+    {%- do items.update({table: []}) %}
+    {%- for name in names %}
+        {%- do items[table].append((name, columns.get(name, name), applies.get(name), table.startswith('mhs'))) %}
+    {%- endfor %}
+{%- endfor %}
 with manifest as (
 
     select

@@ -30,6 +30,12 @@
     ('staff_in_post', 'CostCentre', 'CostCentre', 'ledger_cost_centres', 'ledger.CostCentre (same month)'),
 ] %}
 {%- set same_month = ['spells', 'referrals', 'people', 'ledger_cost_centres'] %}
+{#- the parents read from the raw tables (loaded files only): name, table, key -#}
+{%- set raw_parents = [
+    ('spells', 'mhs501_hosp_prov_spell', 'UniqHospProvSpellID'),
+    ('referrals', 'mhs101_referral', 'UniqServReqID'),
+    ('people', 'mhs001_mpi', 'person_key'),
+] %}
 with loaded as (
 
     select file_id
@@ -38,32 +44,17 @@ with loaded as (
 
 ),
 
-parent_spells as (
+{%- for name, table, key in raw_parents %}
+
+parent_{{ name }} as (
 
     select distinct p._provider as provider_code, p._period_start as period_start,
-           p.UniqHospProvSpellID as parent_key
-    from {{ source('raw', 'mhs501_hosp_prov_spell') }} as p
+           p.{{ key }} as parent_key
+    from {{ source('raw', table) }} as p
     inner join loaded on loaded.file_id = p._file_id
 
 ),
-
-parent_referrals as (
-
-    select distinct p._provider as provider_code, p._period_start as period_start,
-           p.UniqServReqID as parent_key
-    from {{ source('raw', 'mhs101_referral') }} as p
-    inner join loaded on loaded.file_id = p._file_id
-
-),
-
-parent_people as (
-
-    select distinct p._provider as provider_code, p._period_start as period_start,
-           p.person_key as parent_key
-    from {{ source('raw', 'mhs001_mpi') }} as p
-    inner join loaded on loaded.file_id = p._file_id
-
-),
+{%- endfor %}
 
 parent_ledger_cost_centres as (
 

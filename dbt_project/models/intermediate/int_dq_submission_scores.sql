@@ -53,5 +53,4 @@ select
     file_totals.files_rejected
 from scores
 inner join file_totals
-    on file_totals.provider_code = scores.provider_code
-    and file_totals.period_start = scores.period_start
+    on {{ same_keys('file_totals', 'scores', ['provider_code', 'period_start']) }}

@@ -51,8 +51,7 @@ last_stay as (
             ) as rn
         from stays
         inner join spells
-            on spells.provider_code = stays.provider_code
-            and spells.uniq_hosp_prov_spell_id = stays.uniq_hosp_prov_spell_id
+            on {{ same_keys('spells', 'stays', ['provider_code', 'uniq_hosp_prov_spell_id']) }}
     ) as ranked
     where rn = 1
 
@@ -68,13 +67,7 @@ enriched as (
         spells.start_date_hosp_prov_spell as admission_date,
         spells.disch_date_hosp_prov_spell as discharge_date,
         spells.meth_adm_mh_hosp_prov_spell as admission_method,
-        case
-            when spells.meth_adm_mh_hosp_prov_spell in ('11', '12', '13') then 'planned'
-            when spells.meth_adm_mh_hosp_prov_spell
-                in ('21', '22', '23', '24', '25', '2A', '2B', '2D') then 'emergency'
-            when spells.meth_adm_mh_hosp_prov_spell in ('81', '82', '83') then 'transfer'
-            else 'unknown'
-        end as admission_method_group,
+        coalesce(admission_methods.list_id, 'unknown') as admission_method_group,
         spells.source_adm_mh_hosp_prov_spell as admission_source,
         spells.meth_of_disch_mh_hosp_prov_spell as discharge_method,
         spells.dest_of_disch_hosp_prov_spell as discharge_destination,
@@ -84,6 +77,7 @@ enriched as (
         first_stay.ward_name as admission_ward_name,
         first_stay.locality as admission_locality,
         first_stay.bed_type as admission_bed_type,
+        admission_adult_acute.code is not null as is_admission_adult_acute,
         last_stay.ward_code as discharge_ward_code,
         last_stay.ward_name as discharge_ward_name,
         last_stay.locality as discharge_locality,
@@ -94,15 +88,16 @@ enriched as (
               / cast(365.25 as double)) as age_at_discharge,
         mpi.pers_death_date as death_date
     from spells
+    left join {{ ref('admission_method_groups') }} as admission_methods
+        on admission_methods.code = spells.meth_adm_mh_hosp_prov_spell
     left join first_stay
-        on first_stay.provider_code = spells.provider_code
-        and first_stay.uniq_hosp_prov_spell_id = spells.uniq_hosp_prov_spell_id
+        on {{ same_keys('first_stay', 'spells', ['provider_code', 'uniq_hosp_prov_spell_id']) }}
+    left join {{ code_list('bed_type_groups', 'adult_acute') }} as admission_adult_acute
+        on admission_adult_acute.code = first_stay.bed_type
     left join last_stay
-        on last_stay.provider_code = spells.provider_code
-        and last_stay.uniq_hosp_prov_spell_id = spells.uniq_hosp_prov_spell_id
+        on {{ same_keys('last_stay', 'spells', ['provider_code', 'uniq_hosp_prov_spell_id']) }}
     left join mpi
-        on mpi.provider_code = spells.provider_code
-        and mpi.person_key = spells.person_key
+        on {{ same_keys('mpi', 'spells', ['provider_code', 'person_key']) }}
 
 )
 

@@ -56,9 +56,7 @@ superseded as (
         earlier.start_date
     from submitted as earlier
     inner join submitted as later
-        on later.provider_code = earlier.provider_code
-        and later.uniq_hosp_prov_spell_id = earlier.uniq_hosp_prov_spell_id
-        and later.leave_type = earlier.leave_type
+        on {{ same_keys('later', 'earlier', ['provider_code', 'uniq_hosp_prov_spell_id', 'leave_type']) }}
         and (
             later.reporting_period_start > earlier.reporting_period_start
             or (later.reporting_period_start = earlier.reporting_period_start
@@ -74,10 +72,7 @@ current_records as (
     select submitted.*
     from submitted
     left join superseded
-        on superseded.provider_code = submitted.provider_code
-        and superseded.uniq_hosp_prov_spell_id = submitted.uniq_hosp_prov_spell_id
-        and superseded.leave_type = submitted.leave_type
-        and superseded.start_date = submitted.start_date
+        on {{ same_keys('superseded', 'submitted', ['provider_code', 'uniq_hosp_prov_spell_id', 'leave_type', 'start_date']) }}
     where superseded.start_date is null
 
 ),

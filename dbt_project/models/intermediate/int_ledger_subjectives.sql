@@ -142,5 +142,4 @@ select
     ledger.source_record_no
 from ledger
 left join resolved
-    on resolved.provider_code = ledger.provider_code
-    and resolved.code = ledger.code
+    on {{ same_keys('resolved', 'ledger', ['provider_code', 'code']) }}

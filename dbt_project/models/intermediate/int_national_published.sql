@@ -63,7 +63,5 @@ select
     ranked.files_for_period
 from published
 inner join ranked
-    on ranked.measure_period_end = published.measure_period_end
-    and ranked.status = published.status
-    and ranked.source_file_id = published.source_file_id
+    on {{ same_keys('ranked', 'published', ['measure_period_end', 'status', 'source_file_id']) }}
     and ranked.file_rank = 1

@@ -41,14 +41,11 @@ from_mhsds as (
     inner join reporting_providers
         on reporting_providers.provider_code = refs.org_id_referring_org
     inner join {{ ref('int_hospital_spells') }} as spells
-        on spells.provider_code = refs.provider_code
-        and spells.uniq_serv_req_id = refs.uniq_serv_req_id
+        on {{ same_keys('spells', 'refs', ['provider_code', 'uniq_serv_req_id']) }}
     inner join {{ ref('stg_mhsds__hosp_prov_spell') }} as raw_spells
-        on raw_spells.provider_code = spells.provider_code
-        and raw_spells.uniq_hosp_prov_spell_id = spells.uniq_hosp_prov_spell_id
+        on {{ same_keys('raw_spells', 'spells', ['provider_code', 'uniq_hosp_prov_spell_id']) }}
     left join mpi as receiving_mpi
-        on receiving_mpi.provider_code = refs.provider_code
-        and receiving_mpi.person_key = refs.person_key
+        on {{ same_keys('receiving_mpi', 'refs', ['provider_code', 'person_key']) }}
     left join mpi as sending_mpi
         on sending_mpi.provider_code = refs.org_id_referring_org
         and sending_mpi.nhs_number_key = receiving_mpi.nhs_number_key
@@ -85,8 +82,7 @@ unmatched_mhsds as (
         select 1
         from from_log
         where from_log.provider_code = from_mhsds.provider_code
-          and from_log.org_id_receiving = from_mhsds.org_id_receiving
-          and from_log.nhs_number_key = from_mhsds.nhs_number_key
+          and {{ same_keys('from_log', 'from_mhsds', ['org_id_receiving', 'nhs_number_key']) }}
           and abs({{ days_between('from_log.start_date', 'from_mhsds.start_date') }}) <= 7
     )
 
@@ -110,10 +106,11 @@ select
     placements.end_date,
     placements.end_excl,
     placements.bed_type,
-    coalesce(placements.bed_type in ('200', '201', '202'), false) as is_adult_acute,
+    adult_acute.code is not null as is_adult_acute,
     placements.daily_cost_gbp,
     coalesce(person_locality.locality, 'Unknown') as locality
 from placements
+left join {{ code_list('bed_type_groups', 'adult_acute') }} as adult_acute
+    on adult_acute.code = placements.bed_type
 left join {{ ref('int_person_locality') }} as person_locality
-    on person_locality.provider_code = placements.provider_code
-    and person_locality.person_key = placements.person_key
+    on {{ same_keys('person_locality', 'placements', ['provider_code', 'person_key']) }}

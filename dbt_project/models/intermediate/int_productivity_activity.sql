@@ -62,5 +62,4 @@ select
     activity.cost_gbp
 from activity
 inner join {{ ref('int_productivity_periods') }} as periods
-    on periods.provider_code = activity.provider_code
-    and periods.period_start = activity.period_start
+    on {{ same_keys('periods', 'activity', ['provider_code', 'period_start']) }}

@@ -34,8 +34,7 @@ with unit_months as (
         periods.readmission_window_complete
     from {{ ref('int_productivity_unit_months') }} as unit_months
     inner join {{ ref('int_productivity_periods') }} as periods
-        on periods.provider_code = unit_months.provider_code
-        and periods.period_start = unit_months.period_start
+        on {{ same_keys('periods', 'unit_months', ['provider_code', 'period_start']) }}
 
 ),
 
@@ -67,13 +66,9 @@ readmission_used as (
              else carried.readmission_index_discharges end as readmission_index_discharges
     from unit_months as m
     left join last_complete_readmission as last_complete
-        on last_complete.provider_code = m.provider_code
-        and last_complete.level = m.level
-        and last_complete.unit_code = m.unit_code
+        on {{ same_keys('last_complete', 'm', ['provider_code', 'level', 'unit_code']) }}
     left join unit_months as carried
-        on carried.provider_code = m.provider_code
-        and carried.level = m.level
-        and carried.unit_code = m.unit_code
+        on {{ same_keys('carried', 'm', ['provider_code', 'level', 'unit_code']) }}
         and carried.period_start = last_complete.period_start
 
 ),
@@ -103,9 +98,7 @@ link_growth as (
         end as link_growth
     from link_means as cur
     left join link_means as prior
-        on prior.provider_code = cur.provider_code
-        and prior.level = cur.level
-        and prior.unit_code = cur.unit_code
+        on {{ same_keys('prior', 'cur', ['provider_code', 'level', 'unit_code']) }}
         and prior.link_period = cur.link_period - 1
 
 ),
@@ -171,9 +164,7 @@ real_input as (
         end as input_real_gbp
     from unit_months
     inner join base
-        on base.provider_code = unit_months.provider_code
-        and base.level = unit_months.level
-        and base.unit_code = unit_months.unit_code
+        on {{ same_keys('base', 'unit_months', ['provider_code', 'level', 'unit_code']) }}
 
 ),
 
@@ -235,23 +226,14 @@ monthly_parts as (
         end as followup_component
     from real_input as m
     inner join base
-        on base.provider_code = m.provider_code
-        and base.level = m.level
-        and base.unit_code = m.unit_code
+        on {{ same_keys('base', 'm', ['provider_code', 'level', 'unit_code']) }}
     left join base_input
-        on base_input.provider_code = m.provider_code
-        and base_input.level = m.level
-        and base_input.unit_code = m.unit_code
+        on {{ same_keys('base_input', 'm', ['provider_code', 'level', 'unit_code']) }}
     left join link_levels as prior
-        on prior.provider_code = m.provider_code
-        and prior.level = m.level
-        and prior.unit_code = m.unit_code
+        on {{ same_keys('prior', 'm', ['provider_code', 'level', 'unit_code']) }}
         and prior.link_period = m.link_period - 1
     inner join readmission_used as readmission
-        on readmission.provider_code = m.provider_code
-        and readmission.level = m.level
-        and readmission.unit_code = m.unit_code
-        and readmission.period_start = m.period_start
+        on {{ same_keys('readmission', 'm', ['provider_code', 'level', 'unit_code', 'period_start']) }}
 
 ),
 
@@ -348,9 +330,7 @@ rolling as (
             as quality_adjustment_complete
     from window_ends as e
     inner join monthly_rows as w
-        on w.provider_code = e.provider_code
-        and w.level = e.level
-        and w.unit_code = e.unit_code
+        on {{ same_keys('w', 'e', ['provider_code', 'level', 'unit_code']) }}
         and w.period_start <= e.period_start
         and w.period_start >= cast({{ dbt.dateadd('month', -11, 'e.period_start') }} as date)
     group by e.provider_code, e.level, e.unit_code, e.period_start, e.link_period

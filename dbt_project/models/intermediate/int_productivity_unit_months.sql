@@ -46,15 +46,11 @@ valued as (
         activity.quantity * prev_costs.unit_cost_gbp as value_prev
     from activity
     left join unit_costs as own_costs
-        on own_costs.provider_code = activity.provider_code
-        and own_costs.link_period = activity.link_period
-        and own_costs.activity_type = activity.activity_type
-        and own_costs.category_code = activity.category_code
+        on {{ same_keys('own_costs', 'activity', ['provider_code', 'link_period', 'activity_type', 'category_code']) }}
     left join unit_costs as prev_costs
         on prev_costs.provider_code = activity.provider_code
         and prev_costs.link_period = activity.link_period - 1
-        and prev_costs.activity_type = activity.activity_type
-        and prev_costs.category_code = activity.category_code
+        and {{ same_keys('prev_costs', 'activity', ['activity_type', 'category_code']) }}
 
 ),
 
@@ -63,8 +59,7 @@ costs as (
     select units.provider_code, units.period_start, units.locality, units.cost_total_gbp
     from {{ ref('int_cost_units') }} as units
     inner join periods
-        on periods.provider_code = units.provider_code
-        and periods.period_start = units.period_start
+        on {{ same_keys('periods', 'units', ['provider_code', 'period_start']) }}
 
 ),
 
@@ -114,8 +109,7 @@ facts as (
            readmission_index, readmitted, followup_eligible, followed_up, 'quality'
     from discharges
     inner join periods
-        on periods.provider_code = discharges.provider_code
-        and periods.period_start = discharges.period_start
+        on {{ same_keys('periods', 'discharges', ['provider_code', 'period_start']) }}
 
 ),
 
@@ -229,10 +223,6 @@ select
     coalesce(summed.followed_up, 0) as followed_up_discharges
 from grid
 left join summed
-    on summed.provider_code = grid.provider_code
-    and summed.period_start = grid.period_start
-    and summed.level = grid.level
-    and summed.unit_code = grid.unit_code
+    on {{ same_keys('summed', 'grid', ['provider_code', 'period_start', 'level', 'unit_code']) }}
 left join month_deflator
-    on month_deflator.provider_code = grid.provider_code
-    and month_deflator.period_start = grid.period_start
+    on {{ same_keys('month_deflator', 'grid', ['provider_code', 'period_start']) }}

@@ -24,7 +24,7 @@ commissioned as (
         max(wards.ward_name) as ward_name,
         max(wards.locality) as locality,
         max(wards.ward_bed_type) as bed_type,
-        max(case when wards.ward_bed_type in ('200', '201', '202') then 1 else 0 end) = 1
+        max(case when adult_acute.code is not null then 1 else 0 end) = 1
             as is_adult_acute,
         months.period_start,
         sum(wards.commissioned_beds * {{ clipped_days('wards.effective_from', 'wards.effective_to_excl',
@@ -35,6 +35,8 @@ commissioned as (
         on months.provider_code = wards.provider_code
         and wards.effective_from < months.next_period_start
         and wards.effective_to_excl > months.period_start
+    left join {{ code_list('bed_type_groups', 'adult_acute') }} as adult_acute
+        on adult_acute.code = wards.ward_bed_type
     group by wards.provider_code, wards.ward_code, months.period_start
 
 ),
@@ -87,11 +89,7 @@ select
     coalesce(commissioned.ward_name, latest.ward_name, ward_months.ward_code) as ward_name,
     coalesce(commissioned.locality, latest.locality, 'Unknown') as locality,
     coalesce(commissioned.bed_type, latest.ward_bed_type) as bed_type,
-    coalesce(
-        commissioned.is_adult_acute,
-        latest.ward_bed_type in ('200', '201', '202'),
-        false
-    ) as is_adult_acute,
+    coalesce(commissioned.is_adult_acute, latest_adult_acute.code is not null) as is_adult_acute,
     ward_months.period_start,
     case
         when ward_details.avail_bed_days is not null then 'mhs903'
@@ -103,14 +101,11 @@ select
     commissioned.commissioned_bed_days
 from ward_months
 left join commissioned
-    on commissioned.provider_code = ward_months.provider_code
-    and commissioned.ward_code = ward_months.ward_code
-    and commissioned.period_start = ward_months.period_start
+    on {{ same_keys('commissioned', 'ward_months', ['provider_code', 'ward_code', 'period_start']) }}
 left join ward_details
-    on ward_details.provider_code = ward_months.provider_code
-    and ward_details.ward_code = ward_months.ward_code
-    and ward_details.period_start = ward_months.period_start
+    on {{ same_keys('ward_details', 'ward_months', ['provider_code', 'ward_code', 'period_start']) }}
 left join latest_ward_row as latest
-    on latest.provider_code = ward_months.provider_code
-    and latest.ward_code = ward_months.ward_code
+    on {{ same_keys('latest', 'ward_months', ['provider_code', 'ward_code']) }}
     and latest.row_rank = 1
+left join {{ code_list('bed_type_groups', 'adult_acute') }} as latest_adult_acute
+    on latest_adult_acute.code = latest.ward_bed_type

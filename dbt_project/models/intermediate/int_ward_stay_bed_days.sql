@@ -51,8 +51,7 @@ leave_days as (
             'least(lv.end_excl, sm.end_excl, sm.next_period_start)', 'day') }}) as leave_days
     from stay_months as sm
     inner join {{ ref('int_leave_periods') }} as lv
-        on lv.provider_code = sm.provider_code
-        and lv.uniq_hosp_prov_spell_id = sm.uniq_hosp_prov_spell_id
+        on {{ same_keys('lv', 'sm', ['provider_code', 'uniq_hosp_prov_spell_id']) }}
         and lv.start_date < least(sm.end_excl, sm.next_period_start)
         and lv.end_excl > greatest(sm.start_date, sm.period_start)
     group by sm.uniq_ward_stay_id, sm.period_start
@@ -74,5 +73,4 @@ select
     sm.occupied_bed_days - coalesce(ld.leave_days, 0) as bed_days_less_leave
 from stay_months as sm
 left join leave_days as ld
-    on ld.uniq_ward_stay_id = sm.uniq_ward_stay_id
-    and ld.period_start = sm.period_start
+    on {{ same_keys('ld', 'sm', ['uniq_ward_stay_id', 'period_start']) }}

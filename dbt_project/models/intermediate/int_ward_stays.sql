@@ -23,10 +23,7 @@ select
     coalesce(wards.ward_name, stays.ward_code) as ward_name,
     coalesce(wards.locality, 'Unknown') as locality,
     coalesce(stays.mh_admitted_patient_class, wards.ward_bed_type) as bed_type,
-    case
-        when coalesce(stays.mh_admitted_patient_class, wards.ward_bed_type) in ('200', '201', '202')
-            then true else false
-    end as is_adult_acute,
+    adult_acute.code is not null as is_adult_acute,
     stays.start_date_ward_stay as start_date,
     stays.end_date_ward_stay as end_date,
     coalesce(
@@ -36,7 +33,8 @@ select
     stays.reporting_period_start as last_submitted_period
 from stays
 left join wards
-    on wards.provider_code = stays.provider_code
-    and wards.ward_code = stays.ward_code
+    on {{ same_keys('wards', 'stays', ['provider_code', 'ward_code']) }}
     and stays.start_date_ward_stay >= wards.effective_from
     and stays.start_date_ward_stay < wards.effective_to_excl
+left join {{ code_list('bed_type_groups', 'adult_acute') }} as adult_acute
+    on adult_acute.code = coalesce(stays.mh_admitted_patient_class, wards.ward_bed_type)

@@ -73,12 +73,9 @@ mapped as (
              else latest_map.team_code end as team_code
     from staff
     left join ledger_map as same_month
-        on same_month.provider_code = staff.provider_code
-        and same_month.period_start = staff.period_start
-        and same_month.cost_centre = staff.cost_centre
+        on {{ same_keys('same_month', 'staff', ['provider_code', 'period_start', 'cost_centre']) }}
     left join latest_map
-        on latest_map.provider_code = staff.provider_code
-        and latest_map.cost_centre = staff.cost_centre
+        on {{ same_keys('latest_map', 'staff', ['provider_code', 'cost_centre']) }}
 
 ),
 

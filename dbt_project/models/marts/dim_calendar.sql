@@ -3,6 +3,8 @@
 -- before the earliest period_start of mart_metric_values to the March after
 -- the latest. Months are generated from a digits table (portable SQL: no
 -- recursive CTE or generate_series).
+{%- set month_names = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August',
+                      'September', 'October', 'November', 'December'] %}
 with bounds as (
 
     select
@@ -104,16 +106,12 @@ select
     financial.calendar_year,
     financial.month_number,
     case financial.month_number
-        when 1 then 'January' when 2 then 'February' when 3 then 'March'
-        when 4 then 'April' when 5 then 'May' when 6 then 'June'
-        when 7 then 'July' when 8 then 'August' when 9 then 'September'
-        when 10 then 'October' when 11 then 'November' else 'December'
+        {%- for name in month_names[:-1] %} when {{ loop.index }} then '{{ name }}'{% endfor %}
+        else '{{ month_names[-1] }}'
     end as month_name,
     case financial.month_number
-        when 1 then 'Jan' when 2 then 'Feb' when 3 then 'Mar'
-        when 4 then 'Apr' when 5 then 'May' when 6 then 'Jun'
-        when 7 then 'Jul' when 8 then 'Aug' when 9 then 'Sep'
-        when 10 then 'Oct' when 11 then 'Nov' else 'Dec'
+        {%- for name in month_names[:-1] %} when {{ loop.index }} then '{{ name[:3] }}'{% endfor %}
+        else '{{ month_names[-1][:3] }}'
     end as month_short_name,
     cast(floor((financial.month_number + 2) / 3) as integer) as calendar_quarter_number,
     cast(

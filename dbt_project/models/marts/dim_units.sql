@@ -88,13 +88,7 @@ reference_units as (
         provider_code as unit_code,
         provider_code as unit_name,
         provider_code,
-        cast(null as {{ dbt.type_string() }}) as locality_code,
-        cast(null as {{ dbt.type_string() }}) as ward_code,
-        cast(null as {{ dbt.type_string() }}) as ward_name,
-        cast(null as {{ dbt.type_string() }}) as bed_type_code,
-        cast(null as {{ dbt.type_string() }}) as team_code,
-        cast(null as {{ dbt.type_string() }}) as team_name,
-        cast(null as {{ dbt.type_string() }}) as team_type_code,
+        {{ null_strings(['locality_code', 'ward_code', 'ward_name', 'bed_type_code', 'team_code', 'team_name', 'team_type_code']) }},
         true as in_reference
     from providers
 
@@ -106,12 +100,7 @@ reference_units as (
         locality as unit_name,
         provider_code,
         locality as locality_code,
-        cast(null as {{ dbt.type_string() }}) as ward_code,
-        cast(null as {{ dbt.type_string() }}) as ward_name,
-        cast(null as {{ dbt.type_string() }}) as bed_type_code,
-        cast(null as {{ dbt.type_string() }}) as team_code,
-        cast(null as {{ dbt.type_string() }}) as team_name,
-        cast(null as {{ dbt.type_string() }}) as team_type_code,
+        {{ null_strings(['ward_code', 'ward_name', 'bed_type_code', 'team_code', 'team_name', 'team_type_code']) }},
         true as in_reference
     from localities
 
@@ -126,9 +115,7 @@ reference_units as (
         ward_code,
         ward_name,
         cast(ward_bed_type as {{ dbt.type_string() }}) as bed_type_code,
-        cast(null as {{ dbt.type_string() }}) as team_code,
-        cast(null as {{ dbt.type_string() }}) as team_name,
-        cast(null as {{ dbt.type_string() }}) as team_type_code,
+        {{ null_strings(['team_code', 'team_name', 'team_type_code']) }},
         true as in_reference
     from wards
 
@@ -140,9 +127,7 @@ reference_units as (
         team_name as unit_name,
         provider_code,
         locality as locality_code,
-        cast(null as {{ dbt.type_string() }}) as ward_code,
-        cast(null as {{ dbt.type_string() }}) as ward_name,
-        cast(null as {{ dbt.type_string() }}) as bed_type_code,
+        {{ null_strings(['ward_code', 'ward_name', 'bed_type_code']) }},
         team_code,
         team_name,
         cast(team_type as {{ dbt.type_string() }}) as team_type_code,
@@ -172,8 +157,7 @@ metric_only_units as (
     where not exists (
         select 1 from reference_units
         where reference_units.provider_code = metric_units.provider_code
-          and reference_units.level = metric_units.level
-          and reference_units.unit_code = metric_units.unit_code
+          and {{ same_keys('reference_units', 'metric_units', ['level', 'unit_code']) }}
     )
 
 ),
@@ -204,7 +188,7 @@ select
     units.bed_type_code,
     case
         when units.level <> 'ward' or units.bed_type_code is null then null
-        when units.bed_type_code in ('200', '201', '202') then 'adult_acute'
+        when adult_acute.code is not null then 'adult_acute'
         else 'other'
     end as bed_type_group,
     units.team_code,
@@ -228,3 +212,5 @@ select
     end as parent_unit_key,
     units.in_reference
 from units
+left join {{ code_list('bed_type_groups', 'adult_acute') }} as adult_acute
+    on adult_acute.code = units.bed_type_code

@@ -41,10 +41,7 @@ suppressing as (
         on so.measure_id = v.measure_id
     left join measure_values as s
         on s.measure_id = so.suppress_on_id
-        and s.breakdown = v.breakdown
-        and s.period_month = v.period_month
-        and s.primary_level = v.primary_level
-        and s.secondary_level = v.secondary_level
+        and {{ same_keys('s', 'v', ['breakdown', 'period_month', 'primary_level', 'secondary_level']) }}
     where c.suppression = 'percent'
     group by v.measure_id, v.breakdown, v.period_month, v.primary_level, v.secondary_level
 
@@ -78,8 +75,4 @@ inner join periods
     on periods.period_month = v.period_month
     and periods.frequency = c.frequency
 left join suppressing as sup
-    on sup.measure_id = v.measure_id
-    and sup.breakdown = v.breakdown
-    and sup.period_month = v.period_month
-    and sup.primary_level = v.primary_level
-    and sup.secondary_level = v.secondary_level
+    on {{ same_keys('sup', 'v', ['measure_id', 'breakdown', 'period_month', 'primary_level', 'secondary_level']) }}

@@ -57,8 +57,7 @@ ours_here as (
     inner join providers
         on providers.provider_code = ours.primary_level
     inner join published_measures
-        on published_measures.period_month = ours.period_month
-        and published_measures.measure_id = ours.measure_id
+        on {{ same_keys('published_measures', 'ours', ['period_month', 'measure_id']) }}
 
 ),
 
@@ -83,11 +82,7 @@ joined as (
         p.measure_id is not null as in_published
     from ours_here as o
     full outer join published as p
-        on p.period_month = o.period_month
-        and p.measure_id = o.measure_id
-        and p.breakdown = o.breakdown
-        and p.primary_level = o.primary_level
-        and p.secondary_level = o.secondary_level
+        on {{ same_keys('p', 'o', ['period_month', 'measure_id', 'breakdown', 'primary_level', 'secondary_level']) }}
 
 )
 

@@ -91,12 +91,9 @@ ranked as (
     inner join peer
         on peer.measure_id = v.measure_id
     left join denominators as d
-        on d.period_month = v.period_month
-        and d.measure_id = v.measure_id
-        and d.provider_code = v.provider_code
+        on {{ same_keys('d', 'v', ['period_month', 'measure_id', 'provider_code']) }}
     left join england as e
-        on e.period_month = v.period_month
-        and e.measure_id = v.measure_id
+        on {{ same_keys('e', 'v', ['period_month', 'measure_id']) }}
 
 ),
 

@@ -48,6 +48,9 @@
 --   is the provider's LocalPatientId pseudonym, so another provider's records of the
 --   person are found through the NHS number pseudonym (MPI nhs_number_key) and the own
 --   provider's through person_key or the NHS number pseudonym.
+{#- a discharge of a reporting month: the key every step below joins on -#}
+{%- set discharge_keys = ['measure_month', 'provider_code', 'person_key', 'uniq_serv_req_id',
+                        'uniq_hosp_prov_spell_id'] %}
 with months as (
 
     -- the months the measure is computed for: every month with a submission
@@ -112,9 +115,7 @@ spell_records as (
         on spells.reporting_period_start >= months.previous_month
         and spells.reporting_period_start <= months.measure_month
     inner join mpi
-        on mpi.provider_code = spells.provider_code
-        and mpi.reporting_period_start = spells.reporting_period_start
-        and mpi.person_key = spells.person_key
+        on {{ same_keys('mpi', 'spells', ['provider_code', 'reporting_period_start', 'person_key']) }}
 
 ),
 
@@ -164,22 +165,22 @@ discharges as (
         bed.ward_code as bed_ward_code,
         bed.mh_admitted_patient_class as bed_type,
         case
-            when coalesce(hosp.meth_of_disch_mh_hosp_prov_spell, 'none') in ('4', '5') then false
-            when coalesce(hosp.dest_of_disch_hosp_prov_spell, 'none') in (
-                '30', '37', '40', '42', '48', '49', '50', '53', '79', '84', '87', '89'
-            ) then false
+            when excluded_method.code is not null then false
+            when excluded_destination.code is not null then false
             else true
         end as eligible_discharge,
-        coalesce(
-            bed.mh_admitted_patient_class in ('200', '201', '202', '205', '212', '213'), false
-        ) as acute_bed
+        acute_bed.code is not null as acute_bed
     from hosp
     left join ward_stays as bed
-        on bed.measure_month = hosp.measure_month
-        and bed.provider_code = hosp.provider_code
-        and bed.person_key = hosp.person_key
-        and bed.uniq_hosp_prov_spell_id = hosp.uniq_hosp_prov_spell_id
+        on {{ same_keys('bed', 'hosp', ['measure_month', 'provider_code', 'person_key', 'uniq_hosp_prov_spell_id']) }}
         and bed.bed_rn = 1
+    left join {{ code_list('discharge_method_groups', 'nhse_followup_excluded') }} as excluded_method
+        on excluded_method.code = hosp.meth_of_disch_mh_hosp_prov_spell
+    left join {{ code_list('discharge_destination_groups', 'nhse_followup_excluded') }}
+        as excluded_destination
+        on excluded_destination.code = hosp.dest_of_disch_hosp_prov_spell
+    left join {{ code_list('bed_type_groups', 'nhse_followup_acute_bed') }} as acute_bed
+        on acute_bed.code = bed.mh_admitted_patient_class
     where hosp.disch_date_hosp_prov_spell >= {{ add_days('hosp.measure_month', -4) }}
       and hosp.disch_date_hosp_prov_spell <= {{ add_days('hosp.next_month', -5) }}
 
@@ -215,8 +216,7 @@ responsibility_raw as (
         coalesce(submitters.provider_code, d.provider_code) as responsible_provider
     from discharges as d
     left join onward
-        on onward.provider_code = d.provider_code
-        and onward.uniq_serv_req_id = d.uniq_serv_req_id
+        on {{ same_keys('onward', 'd', ['provider_code', 'uniq_serv_req_id']) }}
         and onward.reporting_period_start <= d.measure_month
         and onward.onward_refer_date >= d.start_date_hosp_prov_spell
         and onward.onward_refer_date <= d.disch_date_hosp_prov_spell
@@ -243,11 +243,7 @@ responsibility as (
         end as responsible_provider
     from responsibility_raw as r
     inner join discharges as d
-        on d.measure_month = r.measure_month
-        and d.provider_code = r.provider_code
-        and d.person_key = r.person_key
-        and d.uniq_serv_req_id = r.uniq_serv_req_id
-        and d.uniq_hosp_prov_spell_id = r.uniq_hosp_prov_spell_id
+        on {{ same_keys('d', 'r', discharge_keys) }}
 
 ),
 
@@ -268,11 +264,7 @@ person_links as (
         linked.person_key as linked_person_key
     from responsibility_raw as r
     inner join discharges as d
-        on d.measure_month = r.measure_month
-        and d.provider_code = r.provider_code
-        and d.person_key = r.person_key
-        and d.uniq_serv_req_id = r.uniq_serv_req_id
-        and d.uniq_hosp_prov_spell_id = r.uniq_hosp_prov_spell_id
+        on {{ same_keys('d', 'r', discharge_keys) }}
     inner join mpi as linked
         on linked.provider_code = r.responsible_provider
         and linked.nhs_number_key = d.nhs_number_key
@@ -285,10 +277,17 @@ follow_up_contacts as (
 
     -- PV 3-23 and 76-88: attended contacts (5, 6) by an included mechanism
     -- (VC 195-199, current list: 01, 02, 04, 11)
-    select provider_code, reporting_period_start, person_key, care_cont_date as event_date
-    from {{ ref('stg_mhsds__care_contact_submitted') }}
-    where attend_status in ('5', '6')
-      and cons_mechanism_mh in ('01', '02', '04', '11')
+    select
+        contacts.provider_code,
+        contacts.reporting_period_start,
+        contacts.person_key,
+        contacts.care_cont_date as event_date
+    from {{ ref('stg_mhsds__care_contact_submitted') }} as contacts
+    inner join {{ code_list('attend_status_groups', 'nhse_attended') }} as attended
+        on attended.code = contacts.attend_status
+    inner join {{ code_list('consultation_mechanism_groups', 'nhse_followup_included') }}
+        as mechanisms
+        on mechanisms.code = contacts.cons_mechanism_mh
 
 ),
 
@@ -324,11 +323,7 @@ first_follow_up as (
         min(e.event_date) as first_follow_up_date
     from discharges as d
     inner join follow_up_events as e
-        on e.measure_month = d.measure_month
-        and e.provider_code = d.provider_code
-        and e.person_key = d.person_key
-        and e.uniq_serv_req_id = d.uniq_serv_req_id
-        and e.uniq_hosp_prov_spell_id = d.uniq_hosp_prov_spell_id
+        on {{ same_keys('e', 'd', discharge_keys) }}
         and e.event_date > d.disch_date_hosp_prov_spell
     group by
         d.measure_month, d.provider_code, d.person_key, d.uniq_serv_req_id,
@@ -353,18 +348,9 @@ deaths as (
         ) as died_flag
     from responsibility as r
     inner join discharges as d
-        on d.measure_month = r.measure_month
-        and d.provider_code = r.provider_code
-        and d.person_key = r.person_key
-        and d.uniq_serv_req_id = r.uniq_serv_req_id
-        and d.uniq_hosp_prov_spell_id = r.uniq_hosp_prov_spell_id
+        on {{ same_keys('d', 'r', discharge_keys) }}
     inner join person_links as l
-        on l.measure_month = r.measure_month
-        and l.provider_code = r.provider_code
-        and l.person_key = r.person_key
-        and l.uniq_serv_req_id = r.uniq_serv_req_id
-        and l.uniq_hosp_prov_spell_id = r.uniq_hosp_prov_spell_id
-        and l.responsible_provider = r.responsible_provider
+        on {{ same_keys('l', 'r', discharge_keys + ['responsible_provider']) }}
     inner join mpi as m
         on m.provider_code = r.responsible_provider
         and m.person_key = l.linked_person_key
@@ -421,24 +407,11 @@ select
         ) as followed_up_within_72h
 from responsibility as r
 inner join discharges as d
-    on d.measure_month = r.measure_month
-    and d.provider_code = r.provider_code
-    and d.person_key = r.person_key
-    and d.uniq_serv_req_id = r.uniq_serv_req_id
-    and d.uniq_hosp_prov_spell_id = r.uniq_hosp_prov_spell_id
+    on {{ same_keys('d', 'r', discharge_keys) }}
 left join deaths
-    on deaths.measure_month = r.measure_month
-    and deaths.provider_code = r.provider_code
-    and deaths.person_key = r.person_key
-    and deaths.uniq_serv_req_id = r.uniq_serv_req_id
-    and deaths.uniq_hosp_prov_spell_id = r.uniq_hosp_prov_spell_id
-    and deaths.responsible_provider = r.responsible_provider
+    on {{ same_keys('deaths', 'r', discharge_keys + ['responsible_provider']) }}
 left join first_follow_up as f
-    on f.measure_month = r.measure_month
-    and f.provider_code = r.provider_code
-    and f.person_key = r.person_key
-    and f.uniq_serv_req_id = r.uniq_serv_req_id
-    and f.uniq_hosp_prov_spell_id = r.uniq_hosp_prov_spell_id
+    on {{ same_keys('f', 'r', discharge_keys) }}
 left join wards
     on wards.provider_code = d.provider_code
     and wards.ward_code = d.bed_ward_code

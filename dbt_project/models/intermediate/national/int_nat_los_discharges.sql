@@ -114,15 +114,10 @@ joined as (
         mpi.person_birth_month
     from discharged
     left join ward_stays
-        on ward_stays.provider_code = discharged.provider_code
-        and ward_stays.submission_month = discharged.submission_month
-        and ward_stays.uniq_hosp_prov_spell_id = discharged.uniq_hosp_prov_spell_id
-        and ward_stays.person_key = discharged.person_key
+        on {{ same_keys('ward_stays', 'discharged', ['provider_code', 'submission_month', 'uniq_hosp_prov_spell_id', 'person_key']) }}
         and ward_stays.end_date_ward_stay = discharged.disch_date_hosp_prov_spell
     left join mpi
-        on mpi.provider_code = discharged.provider_code
-        and mpi.submission_month = discharged.submission_month
-        and mpi.person_key = discharged.person_key
+        on {{ same_keys('mpi', 'discharged', ['provider_code', 'submission_month', 'person_key']) }}
 
 )
 
@@ -138,12 +133,7 @@ select
     joined.superseded_month,
     {{ days_between('joined.start_date_hosp_prov_spell', 'joined.disch_date') }} as los_days,
     joined.mh_admitted_patient_class as bed_type,
-    case joined.mh_admitted_patient_class
-        when '200' then 'Adult Acute'
-        when '201' then 'Older Adult Acute'
-        when '202' then 'PICU'
-        else 'Invalid'
-    end as acute_bed,
+    coalesce(acute_bed.label, 'Invalid') as acute_bed,
     cast(floor({{ dbt.datediff('joined.person_birth_month', 'joined.submission_month', 'month') }}
                / 12.0) as integer) as age_at_period_end,
     joined.ward_code,
@@ -152,6 +142,7 @@ select
     cast(null as {{ dbt.type_string() }}) as sending_provider
 from joined
 left join wards
-    on wards.provider_code = joined.provider_code
-    and wards.ward_code = joined.ward_code
+    on {{ same_keys('wards', 'joined', ['provider_code', 'ward_code']) }}
     and {{ in_effect_on('wards', 'joined.disch_date') }}
+left join {{ code_list('bed_type_groups', 'nhse_los_acute_bed') }} as acute_bed
+    on acute_bed.code = joined.mh_admitted_patient_class

@@ -15,9 +15,7 @@
 with contacts as (
 
     select
-        provider_code,
-        reporting_period_start as submission_month,
-        {{ next_month_start('reporting_period_start') }} as next_period_start,
+        {{ submission_columns() }},
         uniq_care_cont_id,
         uniq_serv_req_id,
         person_key,
@@ -31,11 +29,7 @@ with contacts as (
 
 mpi as (
 
-    select distinct
-        provider_code,
-        reporting_period_start as submission_month,
-        person_key
-    from {{ ref('stg_mhsds__mpi_submitted') }}
+    {{ submission_mpi_people() }}
 
 ),
 
@@ -64,13 +58,9 @@ in_scope as (
             as team_code
     from contacts
     inner join mpi
-        on mpi.provider_code = contacts.provider_code
-        and mpi.submission_month = contacts.submission_month
-        and mpi.person_key = contacts.person_key
+        on {{ same_keys('mpi', 'contacts', ['provider_code', 'submission_month', 'person_key']) }}
     left join referrals
-        on referrals.provider_code = contacts.provider_code
-        and referrals.submission_month = contacts.submission_month
-        and referrals.uniq_serv_req_id = contacts.uniq_serv_req_id
+        on {{ same_keys('referrals', 'contacts', ['provider_code', 'submission_month', 'uniq_serv_req_id']) }}
     where contacts.care_cont_date >= contacts.submission_month
       and contacts.care_cont_date < contacts.next_period_start
 
@@ -84,14 +74,13 @@ select
     in_scope.person_key,
     in_scope.team_code,
     teams.locality,
-    cast(null as {{ dbt.type_string() }}) as ward_code,
-    cast(null as {{ dbt.type_string() }}) as ward_name,
-    cast(null as {{ dbt.type_string() }}) as sending_provider,
+    {{ null_strings(['ward_code', 'ward_name', 'sending_provider']) }},
     in_scope.care_cont_date,
     in_scope.attend_status,
     in_scope.cons_mechanism_mh,
-    in_scope.attend_status in ('5', '6') as is_attended
+    attended.code is not null as is_attended
 from in_scope
+left join {{ code_list('attend_status_groups', 'nhse_attended') }} as attended
+    on attended.code = in_scope.attend_status
 left join teams
-    on teams.provider_code = in_scope.provider_code
-    and teams.team_code = in_scope.team_code
+    on {{ same_keys('teams', 'in_scope', ['provider_code', 'team_code']) }}

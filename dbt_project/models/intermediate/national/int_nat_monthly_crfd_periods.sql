@@ -29,9 +29,7 @@
 with periods as (
 
     select
-        provider_code,
-        reporting_period_start as submission_month,
-        {{ next_month_start('reporting_period_start') }} as next_period_start,
+        {{ submission_columns() }},
         mhs518_uniq_id,
         uniq_hosp_prov_spell_id,
         start_date_clin_readyfor_disch,
@@ -144,13 +142,9 @@ select
     {{ days_between('counted.count_from_date', 'counted.count_to_date') }} as crfd_days
 from counted
 left join spells
-    on spells.provider_code = counted.provider_code
-    and spells.submission_month = counted.submission_month
-    and spells.uniq_hosp_prov_spell_id = counted.uniq_hosp_prov_spell_id
+    on {{ same_keys('spells', 'counted', ['provider_code', 'submission_month', 'uniq_hosp_prov_spell_id']) }}
 left join spell_ward
-    on spell_ward.provider_code = counted.provider_code
-    and spell_ward.submission_month = counted.submission_month
-    and spell_ward.uniq_hosp_prov_spell_id = counted.uniq_hosp_prov_spell_id
+    on {{ same_keys('spell_ward', 'counted', ['provider_code', 'submission_month', 'uniq_hosp_prov_spell_id']) }}
 left join wards
     on wards.provider_code = counted.provider_code
     and wards.ward_code = spell_ward.ward_code

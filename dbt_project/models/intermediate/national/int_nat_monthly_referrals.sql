@@ -14,9 +14,7 @@
 with referrals as (
 
     select
-        provider_code,
-        reporting_period_start as submission_month,
-        {{ next_month_start('reporting_period_start') }} as next_period_start,
+        {{ submission_columns() }},
         uniq_serv_req_id,
         person_key,
         uniq_care_prof_team_local_id as team_code,
@@ -39,9 +37,7 @@ select
     referrals.person_key,
     referrals.team_code,
     teams.locality,
-    cast(null as {{ dbt.type_string() }}) as ward_code,
-    cast(null as {{ dbt.type_string() }}) as ward_name,
-    cast(null as {{ dbt.type_string() }}) as sending_provider,
+    {{ null_strings(['ward_code', 'ward_name', 'sending_provider']) }},
     referrals.referral_request_received_date,
     referrals.serv_disch_date,
     (referrals.serv_disch_date is null
@@ -51,5 +47,4 @@ select
         as is_received_in_period
 from referrals
 left join teams
-    on teams.provider_code = referrals.provider_code
-    and teams.team_code = referrals.team_code
+    on {{ same_keys('teams', 'referrals', ['provider_code', 'team_code']) }}

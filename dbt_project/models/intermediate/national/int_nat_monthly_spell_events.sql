@@ -22,9 +22,7 @@
 with spells as (
 
     select
-        provider_code,
-        reporting_period_start as submission_month,
-        {{ next_month_start('reporting_period_start') }} as next_period_start,
+        {{ submission_columns() }},
         uniq_hosp_prov_spell_id,
         uniq_serv_req_id,
         person_key,
@@ -48,11 +46,7 @@ referrals as (
 
 mpi as (
 
-    select distinct
-        provider_code,
-        reporting_period_start as submission_month,
-        person_key
-    from {{ ref('stg_mhsds__mpi_submitted') }}
+    {{ submission_mpi_people() }}
 
 ),
 
@@ -125,9 +119,7 @@ event_ward as (
         ) as ward_rank
     from events
     inner join ward_stays
-        on ward_stays.provider_code = events.provider_code
-        and ward_stays.submission_month = events.submission_month
-        and ward_stays.uniq_hosp_prov_spell_id = events.uniq_hosp_prov_spell_id
+        on {{ same_keys('ward_stays', 'events', ['provider_code', 'submission_month', 'uniq_hosp_prov_spell_id']) }}
 
 ),
 
@@ -163,18 +155,12 @@ select
     mpi.person_key is not null as person_in_mpi
 from events
 left join referrals
-    on referrals.provider_code = events.provider_code
-    and referrals.submission_month = events.submission_month
-    and referrals.uniq_serv_req_id = events.uniq_serv_req_id
+    on {{ same_keys('referrals', 'events', ['provider_code', 'submission_month', 'uniq_serv_req_id']) }}
 left join mpi
-    on mpi.provider_code = events.provider_code
-    and mpi.submission_month = events.submission_month
+    on {{ same_keys('mpi', 'events', ['provider_code', 'submission_month']) }}
     and mpi.person_key = coalesce(referrals.person_key, events.person_key)
 left join event_ward
-    on event_ward.provider_code = events.provider_code
-    and event_ward.submission_month = events.submission_month
-    and event_ward.uniq_hosp_prov_spell_id = events.uniq_hosp_prov_spell_id
-    and event_ward.event = events.event
+    on {{ same_keys('event_ward', 'events', ['provider_code', 'submission_month', 'uniq_hosp_prov_spell_id', 'event']) }}
     and event_ward.ward_rank = 1
 left join wards
     on wards.provider_code = events.provider_code

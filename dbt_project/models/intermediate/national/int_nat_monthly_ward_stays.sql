@@ -32,9 +32,7 @@
 with ward_stays as (
 
     select
-        provider_code,
-        reporting_period_start as submission_month,
-        {{ next_month_start('reporting_period_start') }} as next_period_start,
+        {{ submission_columns() }},
         uniq_ward_stay_id,
         uniq_hosp_prov_spell_id,
         person_key,
@@ -47,20 +45,14 @@ with ward_stays as (
 
 mpi as (
 
-    select distinct
-        provider_code,
-        reporting_period_start as submission_month,
-        person_key
-    from {{ ref('stg_mhsds__mpi_submitted') }}
+    {{ submission_mpi_people() }}
 
 ),
 
 leave_records as (
 
     select
-        provider_code,
-        reporting_period_start as submission_month,
-        {{ next_month_start('reporting_period_start') }} as next_period_start,
+        {{ submission_columns() }},
         uniq_hosp_prov_spell_id,
         'home_leave' as leave_type,
         source_file_id,
@@ -70,9 +62,7 @@ leave_records as (
     from {{ ref('stg_mhsds__home_leave_submitted') }}
     union all
     select
-        provider_code,
-        reporting_period_start as submission_month,
-        {{ next_month_start('reporting_period_start') }} as next_period_start,
+        {{ submission_columns() }},
         uniq_hosp_prov_spell_id,
         'leave_of_absence' as leave_type,
         source_file_id,
@@ -113,9 +103,7 @@ leave_candidates as (
         ) as candidate_rank
     from leave_records
     inner join ward_stays
-        on ward_stays.provider_code = leave_records.provider_code
-        and ward_stays.submission_month = leave_records.submission_month
-        and ward_stays.uniq_hosp_prov_spell_id = leave_records.uniq_hosp_prov_spell_id
+        on {{ same_keys('ward_stays', 'leave_records', ['provider_code', 'submission_month', 'uniq_hosp_prov_spell_id']) }}
 
 ),
 
@@ -152,9 +140,7 @@ stay_days as (
             as ward_stay_days
     from ward_stays
     left join mpi
-        on mpi.provider_code = ward_stays.provider_code
-        and mpi.submission_month = ward_stays.submission_month
-        and mpi.person_key = ward_stays.person_key
+        on {{ same_keys('mpi', 'ward_stays', ['provider_code', 'submission_month', 'person_key']) }}
 
 ),
 
@@ -182,12 +168,9 @@ final as (
         coalesce(leave_per_stay.leave_of_absence_days, 0) as leave_of_absence_days
     from stay_days
     left join leave_per_stay
-        on leave_per_stay.provider_code = stay_days.provider_code
-        and leave_per_stay.submission_month = stay_days.submission_month
-        and leave_per_stay.uniq_ward_stay_id = stay_days.uniq_ward_stay_id
+        on {{ same_keys('leave_per_stay', 'stay_days', ['provider_code', 'submission_month', 'uniq_ward_stay_id']) }}
     left join wards
-        on wards.provider_code = stay_days.provider_code
-        and wards.ward_code = stay_days.ward_code
+        on {{ same_keys('wards', 'stay_days', ['provider_code', 'ward_code']) }}
         -- in effect on the later of the stay's start and the month's start
         and {{ in_effect_on('wards', 'case when stay_days.start_date_ward_stay < stay_days.submission_month then stay_days.submission_month else stay_days.start_date_ward_stay end') }}
 

@@ -63,6 +63,8 @@
 -- a spell's bed days are added once per distinct row, so they would count twice where two
 -- differing MHS001MPI/demographic rows join the person (lines 391-398, 605-608) or two ward
 -- stays both hold the received or end date (lines 412-432). Each spell counts once here.
+{#- a referral in one window: the key the window steps below join on -#}
+{%- set referral_window_keys = ['window_end_month', 'window_months', 'provider_code', 'uniq_serv_req_id'] %}
 with run_months as (
 
     -- the reporting months: every month any provider submitted (NHS England's `months`)
@@ -123,8 +125,7 @@ referral_versions as (
         refs.reporting_period_start as version_month
     from {{ ref('stg_mhsds__referral_submitted') }} as refs
     inner join oat_referral_keys as keys
-        on keys.provider_code = refs.provider_code
-        and keys.uniq_serv_req_id = refs.uniq_serv_req_id
+        on {{ same_keys('keys', 'refs', ['provider_code', 'uniq_serv_req_id']) }}
 
 ),
 
@@ -186,8 +187,7 @@ later_referrals as (
         max(later_ref.referral_request_received_date) as later_received_date
     from oat_referrals as this_ref
     inner join oat_referrals as later_ref
-        on later_ref.window_end_month = this_ref.window_end_month
-        and later_ref.person_id = this_ref.person_id
+        on {{ same_keys('later_ref', 'this_ref', ['window_end_month', 'person_id']) }}
         and (
             later_ref.provider_code <> this_ref.provider_code
             or later_ref.uniq_serv_req_id <> this_ref.uniq_serv_req_id
@@ -223,9 +223,7 @@ referral_windows as (
         on windows_dated.window_end_month = oat_referrals.window_end_month
         and oat_referrals.version_month >= windows_dated.window_start_date
     left join later_referrals
-        on later_referrals.window_end_month = oat_referrals.window_end_month
-        and later_referrals.provider_code = oat_referrals.provider_code
-        and later_referrals.uniq_serv_req_id = oat_referrals.uniq_serv_req_id
+        on {{ same_keys('later_referrals', 'oat_referrals', ['window_end_month', 'provider_code', 'uniq_serv_req_id']) }}
 
 ),
 
@@ -236,36 +234,16 @@ oat_spell_keys as (
     select distinct spells.provider_code, spells.uniq_hosp_prov_spell_id
     from {{ ref('stg_mhsds__hosp_prov_spell_submitted') }} as spells
     inner join oat_referral_keys as keys
-        on keys.provider_code = spells.provider_code
-        and keys.uniq_serv_req_id = spells.uniq_serv_req_id
+        on {{ same_keys('keys', 'spells', ['provider_code', 'uniq_serv_req_id']) }}
 
 ),
 
 spell_ranked as (
 
-    select
-        run_months.window_end_month,
-        spells.provider_code,
-        spells.uniq_hosp_prov_spell_id,
-        spells.uniq_serv_req_id,
-        spells.person_key,
-        spells.start_date_hosp_prov_spell,
-        spells.disch_date_hosp_prov_spell,
-        spells.reporting_period_start as version_month,
-        row_number() over (
-            partition by
-                run_months.window_end_month,
-                spells.provider_code,
-                spells.uniq_hosp_prov_spell_id
-            order by spells.reporting_period_start desc
-        ) as version_rank
-    from run_months
-    inner join {{ ref('stg_mhsds__hosp_prov_spell_submitted') }} as spells
-        on spells.reporting_period_start >= run_months.versions_from_month
-        and spells.reporting_period_start <= run_months.window_end_month
-    inner join oat_spell_keys
-        on oat_spell_keys.provider_code = spells.provider_code
-        and oat_spell_keys.uniq_hosp_prov_spell_id = spells.uniq_hosp_prov_spell_id
+    {{ oaps_ranked_versions('stg_mhsds__hosp_prov_spell_submitted', 'uniq_hosp_prov_spell_id', [
+        'provider_code', 'uniq_hosp_prov_spell_id', 'uniq_serv_req_id', 'person_key',
+        'start_date_hosp_prov_spell', 'disch_date_hosp_prov_spell'
+    ]) }}
 
 ),
 
@@ -302,10 +280,7 @@ referral_spells as (
         referral_windows.window_end_date
     from referral_windows
     inner join spells_current
-        on spells_current.window_end_month = referral_windows.window_end_month
-        and spells_current.provider_code = referral_windows.provider_code
-        and spells_current.uniq_serv_req_id = referral_windows.uniq_serv_req_id
-        and spells_current.person_key = referral_windows.person_key
+        on {{ same_keys('spells_current', 'referral_windows', ['window_end_month', 'provider_code', 'uniq_serv_req_id', 'person_key']) }}
         and spells_current.version_month >= referral_windows.window_start_date
 
 ),
@@ -314,30 +289,10 @@ referral_spells as (
 
 stay_ranked as (
 
-    select
-        run_months.window_end_month,
-        stays.provider_code,
-        stays.uniq_ward_stay_id,
-        stays.uniq_hosp_prov_spell_id,
-        stays.person_key,
-        stays.start_date_ward_stay,
-        stays.end_date_ward_stay,
-        stays.mh_admitted_patient_class,
-        stays.reporting_period_start as version_month,
-        row_number() over (
-            partition by
-                run_months.window_end_month,
-                stays.provider_code,
-                stays.uniq_ward_stay_id
-            order by stays.reporting_period_start desc
-        ) as version_rank
-    from run_months
-    inner join {{ ref('stg_mhsds__ward_stay_submitted') }} as stays
-        on stays.reporting_period_start >= run_months.versions_from_month
-        and stays.reporting_period_start <= run_months.window_end_month
-    inner join oat_spell_keys
-        on oat_spell_keys.provider_code = stays.provider_code
-        and oat_spell_keys.uniq_hosp_prov_spell_id = stays.uniq_hosp_prov_spell_id
+    {{ oaps_ranked_versions('stg_mhsds__ward_stay_submitted', 'uniq_ward_stay_id', [
+        'provider_code', 'uniq_ward_stay_id', 'uniq_hosp_prov_spell_id', 'person_key',
+        'start_date_ward_stay', 'end_date_ward_stay', 'mh_admitted_patient_class'
+    ]) }}
 
 ),
 
@@ -347,10 +302,10 @@ stays_current as (
     select
         stay_ranked.*,
         -- prep.py line 121 (see header on the v5 codes)
-        case
-            when mh_admitted_patient_class in ('200', '201', '202') then 1 else 0
-        end as is_acute_bed
+        case when acute_bed.code is not null then 1 else 0 end as is_acute_bed
     from stay_ranked
+    left join {{ code_list('bed_type_groups', 'nhse_oaps_acute_bed') }} as acute_bed
+        on acute_bed.code = stay_ranked.mh_admitted_patient_class
     where version_rank = 1
       and start_date_ward_stay < {{ next_month_start('version_month') }}
       and (end_date_ward_stay is null or end_date_ward_stay >= version_month)
@@ -371,14 +326,9 @@ referral_stays as (
         stays_current.is_acute_bed
     from referral_spells
     inner join referral_windows
-        on referral_windows.window_end_month = referral_spells.window_end_month
-        and referral_windows.window_months = referral_spells.window_months
-        and referral_windows.provider_code = referral_spells.provider_code
-        and referral_windows.uniq_serv_req_id = referral_spells.uniq_serv_req_id
+        on {{ same_keys('referral_windows', 'referral_spells', referral_window_keys) }}
     inner join stays_current
-        on stays_current.window_end_month = referral_spells.window_end_month
-        and stays_current.provider_code = referral_spells.provider_code
-        and stays_current.uniq_hosp_prov_spell_id = referral_spells.uniq_hosp_prov_spell_id
+        on {{ same_keys('stays_current', 'referral_spells', ['window_end_month', 'provider_code', 'uniq_hosp_prov_spell_id']) }}
         and stays_current.person_key = referral_windows.person_key
         and stays_current.version_month >= referral_spells.window_start_date
 
@@ -434,10 +384,7 @@ spell_bed_day_bounds as (
         end as bed_days_end_excl
     from referral_spells
     left join spell_last_stay
-        on spell_last_stay.window_end_month = referral_spells.window_end_month
-        and spell_last_stay.window_months = referral_spells.window_months
-        and spell_last_stay.provider_code = referral_spells.provider_code
-        and spell_last_stay.uniq_hosp_prov_spell_id = referral_spells.uniq_hosp_prov_spell_id
+        on {{ same_keys('spell_last_stay', 'referral_spells', ['window_end_month', 'window_months', 'provider_code', 'uniq_hosp_prov_spell_id']) }}
         and spell_last_stay.stay_rank = 1
 
 ),
@@ -510,10 +457,7 @@ referral_stay_matches as (
             end as end_match
         from referral_stays
         inner join referral_windows
-            on referral_windows.window_end_month = referral_stays.window_end_month
-            and referral_windows.window_months = referral_stays.window_months
-            and referral_windows.provider_code = referral_stays.provider_code
-            and referral_windows.uniq_serv_req_id = referral_stays.uniq_serv_req_id
+            on {{ same_keys('referral_windows', 'referral_stays', referral_window_keys) }}
     ) as matches
     group by
         matches.window_end_month,
@@ -559,41 +503,23 @@ final as (
             )
         ) as active_at_end,
         coalesce(referral_bed_days.hospital_spells, 0) as hospital_spells,
+        {%- for moment in ['start', 'active', 'end'] %}
         case
             when referral_bed_days.hospital_spells is null then 'No Hospital Spell'
-            when referral_stay_matches.start_acute = 1 then 'Y'
-            when referral_stay_matches.start_matched = 1 then 'N'
+            when referral_stay_matches.{{ moment }}_acute = 1 then 'Y'
+            when referral_stay_matches.{{ moment }}_matched = 1 then 'N'
             else 'UNKNOWN'
-        end as start_acute_bed,
-        case
-            when referral_bed_days.hospital_spells is null then 'No Hospital Spell'
-            when referral_stay_matches.active_acute = 1 then 'Y'
-            when referral_stay_matches.active_matched = 1 then 'N'
-            else 'UNKNOWN'
-        end as active_acute_bed,
-        case
-            when referral_bed_days.hospital_spells is null then 'No Hospital Spell'
-            when referral_stay_matches.end_acute = 1 then 'Y'
-            when referral_stay_matches.end_matched = 1 then 'N'
-            else 'UNKNOWN'
-        end as end_acute_bed,
+        end as {{ moment }}_acute_bed,
+        {%- endfor %}
         coalesce(referral_bed_days.bed_days, 0) as bed_days,
         coalesce(referral_bed_days.acute_bed_days, 0) as acute_bed_days,
         -- national measures from the receiving provider's referral: no local ward/locality
-        cast(null as {{ dbt.type_string() }}) as locality,
-        cast(null as {{ dbt.type_string() }}) as ward_code,
-        cast(null as {{ dbt.type_string() }}) as ward_name
+        {{ null_strings(['locality', 'ward_code', 'ward_name']) }}
     from referral_windows
     left join referral_bed_days
-        on referral_bed_days.window_end_month = referral_windows.window_end_month
-        and referral_bed_days.window_months = referral_windows.window_months
-        and referral_bed_days.provider_code = referral_windows.provider_code
-        and referral_bed_days.uniq_serv_req_id = referral_windows.uniq_serv_req_id
+        on {{ same_keys('referral_bed_days', 'referral_windows', referral_window_keys) }}
     left join referral_stay_matches
-        on referral_stay_matches.window_end_month = referral_windows.window_end_month
-        and referral_stay_matches.window_months = referral_windows.window_months
-        and referral_stay_matches.provider_code = referral_windows.provider_code
-        and referral_stay_matches.uniq_serv_req_id = referral_windows.uniq_serv_req_id
+        on {{ same_keys('referral_stay_matches', 'referral_windows', referral_window_keys) }}
 
 )
 
