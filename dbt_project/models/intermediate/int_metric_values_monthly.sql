@@ -56,7 +56,7 @@ admissions as (
         admission_ward_code as ward_code,
         admission_ward_name as ward_name,
         coalesce(admission_locality, 'Unknown') as locality,
-        coalesce(admission_bed_type in ('200', '201', '202'), false) as is_adult_acute,
+        is_admission_adult_acute as is_adult_acute,
         admission_method,
         admission_method_group
     from {{ ref('int_hospital_spells') }}
