@@ -81,9 +81,14 @@ def _metric_values_sql(
     mart = cols[(METRIC_VALUES.schema, METRIC_VALUES.table)]
     cat_types = dict(cols[(CATALOGUE.schema, CATALOGUE.table)])
     mart_names = {n for n, _ in mart}
-    if "metric_id" not in mart_names or "metric_id" not in cat_types:
-        raise PublishError("mart_metric_values and metric_catalogue must both have metric_id")
-    extra = [c for c in CATALOGUE_COLUMNS if c in cat_types and c not in mart_names]
+    # the catalogue seed is written by pipelines.metrics.codegen: these columns are always
+    # there, and a warehouse without them was not built by this project's dbt
+    absent = [c for c in ("metric_id", *CATALOGUE_COLUMNS) if c not in cat_types]
+    if "metric_id" not in mart_names or absent:
+        raise PublishError("mart_metric_values needs metric_id and metric_catalogue needs "
+                           f"metric_id, {', '.join(CATALOGUE_COLUMNS)} (missing: "
+                           f"{', '.join(absent) or 'mart_metric_values.metric_id'})")
+    extra = [c for c in CATALOGUE_COLUMNS if c not in mart_names]
     shape_cols = [("metric_id", dict(mart)["metric_id"])]
     shape_cols += [(c, cat_types[c]) for c in extra]
     shape_cols += [(n, t) for n, t in mart if n != "metric_id"]
@@ -93,15 +98,12 @@ def _metric_values_sql(
     )
     sql = (f"select {select} from {METRIC_VALUES.relation} as m "
            f"left join {CATALOGUE.relation} as c on c.metric_id = m.metric_id")
-    kind = "value_kind" if "value_kind" in {n for n, _ in shape_cols} else None
-    return sql, TableShape(shape_cols, kind_column=kind)
+    return sql, TableShape(shape_cols, kind_column="value_kind")
 
 
-def _optional_sql(
-    source: Source, columns: list[tuple[str, str]], catalogue_has_kind: bool
-) -> tuple[str, TableShape]:
+def _optional_sql(source: Source, columns: list[tuple[str, str]]) -> tuple[str, TableShape]:
     names = {n for n, _ in columns}
-    if {"metric_id", "value"} <= names and catalogue_has_kind and KIND_HELPER not in names:
+    if {"metric_id", "value"} <= names and KIND_HELPER not in names:
         sql = (f"select t.*, c.value_kind as {KIND_HELPER} from {source.relation} as t "
                f"left join {CATALOGUE.relation} as c on c.metric_id = t.metric_id")
         shape = TableShape([*columns, (KIND_HELPER, "VARCHAR")], kind_column=KIND_HELPER,
@@ -153,9 +155,6 @@ def build_database(warehouse: Path, target: Path, entry: LogEntry) -> dict[str, 
         sql, shape = _metric_values_sql(cols)
         _create(con, METRIC_VALUES.published, controlled_select(sql, shape, public=public))
         published_mv = f"{PUB}.main.{q(METRIC_VALUES.published)}"
-        catalogue_has_kind = any(
-            n == "value_kind" for n, _ in cols[(CATALOGUE.schema, CATALOGUE.table)]
-        )
         tables = [CATALOGUE.published, METRIC_VALUES.published]
         for source in OPTIONAL:
             if (source.schema, source.table) not in cols:
@@ -168,8 +167,7 @@ def build_database(warehouse: Path, target: Path, entry: LogEntry) -> dict[str, 
                 _create(con, source.published, f"select * from {source.relation}")
                 tables.append(source.published)
                 continue
-            sql, shape = _optional_sql(source, cols[(source.schema, source.table)],
-                                       catalogue_has_kind)
+            sql, shape = _optional_sql(source, cols[(source.schema, source.table)])
             _create(con, source.published,
                     controlled_select(sql, shape, public=public, metric_values=published_mv))
             tables.append(source.published)
