@@ -18,10 +18,13 @@ from importlib.metadata import version as pkg_version
 from pathlib import Path
 from typing import IO, Any, TypeVar
 
+from dagster._utils import run_with_concurrent_update_guard
 from dagster_dbt import DbtCliResource, DbtProject
+from dagster_dbt.dbt_project import DagsterDbtProjectPreparer
+from dagster_shared.record import replace as replace_record
 from packaging import version
 
-from pipelines.config import DBT_PROJECT_DIR, Settings
+from pipelines.config import DBT_PROJECT_DIR, Settings, load_settings
 
 
 def dbt_executable() -> str:
@@ -53,7 +56,8 @@ def dbt_env(settings: Settings) -> dict[str, str]:
 
 
 def export_dbt_env(settings: Settings) -> None:
-    """dagster-dbt passes the process environment to dbt; set what dbt reads."""
+    """dagster-dbt passes the process environment to dbt; set what dbt reads. Called by
+    the dbt step when it runs (never at import)."""
     os.environ.update(dbt_env(settings))
 
 
@@ -110,8 +114,42 @@ class OfflineDbtCliResource(DbtCliResource):
         return version.parse(pkg_version("dbt-core"))
 
 
+class ManifestPreparer(DagsterDbtProjectPreparer):
+    """dagster-dbt's preparation (``prepare_if_dev`` under ``dagster dev``, ``dagster-dbt
+    project prepare-and-package``) done by ``prepare_manifest``: ``dbt parse`` with the
+    pipeline's dbt environment, skipped when the stored fingerprint says nothing changed."""
+
+    def prepare(self, project: DbtProject) -> None:
+        # the webserver's and the daemon's code servers load the definitions together under
+        # `dagster dev`: one parses, the other waits and finds the manifest updated (the
+        # guard dagster-dbt's own preparer uses)
+        run_with_concurrent_update_guard(
+            project.manifest_path, lambda: prepare_manifest(load_settings(), force=True),
+            guard_timeout_seconds=600,
+        )
+
+
+# The dbt project as Dagster sees it. Constructing it reads dbt_project.yml and nothing
+# else; the manifest is prepared explicitly (pipelines.run, ``python -m
+# pipelines.dbt_project``, ``dagster-dbt project prepare-and-package --file
+# pipelines/dbt_project.py``) or by ``prepare_if_dev`` under ``dagster dev``.
+DBT_PROJECT: DbtProject = replace_record(
+    DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR),
+    preparer=ManifestPreparer(),
+)
+
+
 def dbt_project() -> DbtProject:
-    return DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+    return DBT_PROJECT
+
+
+def dbt_cli_resource() -> "OfflineDbtCliResource":
+    """The ``dbt`` resource of the pipeline's definitions."""
+    return OfflineDbtCliResource(
+        project_dir=str(DBT_PROJECT_DIR),
+        profiles_dir=str(DBT_PROJECT_DIR),
+        dbt_executable=dbt_executable(),
+    )
 
 
 def run_dbt(settings: Settings, args: list[str], quiet: bool = True) -> None:
@@ -328,3 +366,7 @@ def log_dbt_summary(log: Any, target_path: Path, log_path: Path) -> DbtSummary |
     if len(summary.problems) > MAX_PROBLEMS_LOGGED:
         log.error(f"dbt: {len(summary.problems) - MAX_PROBLEMS_LOGGED} more in {log_path}")
     return summary
+
+
+if __name__ == "__main__":  # python -m pipelines.dbt_project: prepare the manifest
+    print(prepare_manifest(load_settings(), force=True))

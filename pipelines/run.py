@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pipelines import runlog
-from pipelines.config import Settings, environment, load_settings
+from pipelines.config import Settings, load_settings
 from pipelines.dagster_home import ensure_dagster_home
 from pipelines.runlog import StepTime
 
@@ -72,11 +72,7 @@ def execute_pipeline(
     from pipelines.operations.lock import pipeline_lock
     from pipelines.operations.settings import operations_settings
 
-    timeout = (
-        operations_settings(environment()).lock_timeout_s
-        if lock_timeout_s is None
-        else lock_timeout_s
-    )
+    timeout = operations_settings().lock_timeout_s if lock_timeout_s is None else lock_timeout_s
     # one run at a time: a second trigger waits for the first (then fails clearly). The
     # lock comes first: parsing the dbt project rewrites dbt_project/target, which the
     # running job reads
@@ -90,7 +86,9 @@ def _execute_locked(settings: Settings, selection: list[str] | None, console: bo
     if "pipelines.definitions" not in sys.modules:
         from pipelines.dbt_project import prepare_manifest
 
-        prepare_manifest(settings, force=True)  # never run with a stale manifest
+        # the definitions read the manifest: prepared here, where the run starts (importing
+        # them prepares nothing), and never stale (parsed again when the project changed)
+        prepare_manifest(settings, force=True)
     from pipelines.definitions import defs
 
     job = defs.resolve_job_def("mh_pipeline")
@@ -168,7 +166,7 @@ def load_checked_settings() -> Settings:
     settings = load_settings()
     from pipelines.operations.settings import operations_settings
 
-    operations_settings(environment())  # the run reads these too (lock timeout, alerts)
+    operations_settings()  # the run reads these too (lock timeout, alerts)
     return settings
 
 

@@ -79,3 +79,30 @@ GOOD = [
                          ids=[f"{n}={v}" for n, v, _, _ in GOOD])
 def test_good_value_is_accepted(name: str, value: str, attr: str, expected: object) -> None:
     assert getattr(load_settings({name: value}), attr) == expected
+
+
+def test_each_variable_is_declared_once() -> None:
+    from pipelines.config import VARIABLES
+
+    names = [v.name for v in VARIABLES]
+    assert len(names) == len(set(names))
+    assert len({(v.group, v.attr) for v in VARIABLES}) == len(VARIABLES)
+
+
+def test_the_dagster_resource_parses_like_load_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipelines.config import VARIABLES
+    from pipelines.operations.settings import operations_settings
+    from pipelines.settings_resource import PipelineSettings
+
+    for v in VARIABLES:  # unset fields fall back to the run's environment: make it empty
+        monkeypatch.delenv(v.name, raising=False)
+    given = {"MHP_KEEP_VERSIONS": " 3 ", "MHP_DBT_TARGET": "Spark", "MHP_SMTP_PORT": "2525",
+             "MHP_DATE_FORMAT_MHSDS": "dmy"}
+    resource = PipelineSettings(**{k.lower(): v for k, v in given.items()})
+    assert resource.settings() == load_settings(given)
+    assert resource.operations() == operations_settings(given)
+    monkeypatch.setenv("MHP_PUBLICATION_MODE", "public")  # set after the resource was made
+    assert resource.settings().publication_mode == "public"
+    with pytest.raises(SettingError) as caught:
+        PipelineSettings(mhp_keep_versions="seven").settings()
+    assert str(caught.value) == BAD[0][2]

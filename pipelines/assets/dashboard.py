@@ -2,15 +2,15 @@
 
 import dagster as dg
 
-from pipelines.config import load_settings
 from pipelines.dashboard import build
 from pipelines.operations.resources import LOCK_RESOURCE_KEY
+from pipelines.settings_resource import SETTINGS_RESOURCE_KEY, settings_of
 
 
 @dg.asset(
     key=["published", "dashboard"],
     group_name="publish",
-    required_resource_keys={LOCK_RESOURCE_KEY},
+    required_resource_keys={LOCK_RESOURCE_KEY, SETTINGS_RESOURCE_KEY},
     # after the dbt docs, so the dashboard can link to them
     deps=[dg.AssetKey(["published", "marts"]), dg.AssetKey(["published", "dbt_docs"])],
     owners=["team:data-engineering"],
@@ -26,7 +26,7 @@ from pipelines.operations.resources import LOCK_RESOURCE_KEY
 )
 def dashboard(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     """Rebuild the dashboard pages from the live publication."""
-    settings = load_settings()
+    settings = settings_of(context)
     result = build(settings)
     for note in result.notes:
         context.log.warning(note)

@@ -2,15 +2,15 @@
 
 import dagster as dg
 
-from pipelines.config import load_settings
 from pipelines.dbt_docs import build_dbt_docs
 from pipelines.operations.resources import LOCK_RESOURCE_KEY
+from pipelines.settings_resource import SETTINGS_RESOURCE_KEY, settings_of
 
 
 @dg.asset(
     key=["published", "dbt_docs"],
     group_name="publish",
-    required_resource_keys={LOCK_RESOURCE_KEY},
+    required_resource_keys={LOCK_RESOURCE_KEY, SETTINGS_RESOURCE_KEY},
     deps=[dg.AssetKey(["published", "marts"])],
     owners=["team:analytics-engineering"],
     kinds={"dbt", "html"},
@@ -24,7 +24,7 @@ from pipelines.operations.resources import LOCK_RESOURCE_KEY
 )
 def dbt_docs(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     """Regenerate the offline dbt docs page (the previous page stays until it is done)."""
-    settings = load_settings()
+    settings = settings_of(context)
     index = build_dbt_docs(settings)
     context.log.info(f"dbt docs: {index}")
     return dg.MaterializeResult(

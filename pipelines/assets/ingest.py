@@ -2,11 +2,11 @@
 
 import dagster as dg
 
-from pipelines.config import load_settings
 from pipelines.contract import load_contract
 from pipelines.ingest.load import ingest
 from pipelines.operations.resources import LOCK_RESOURCE_KEY
 from pipelines.operations.retry import retry_on_lock
+from pipelines.settings_resource import SETTINGS_RESOURCE_KEY, settings_of
 
 GROUP = "ingest"
 OWNERS = ["team:data-engineering"]
@@ -50,11 +50,11 @@ def _specs() -> list[dg.AssetSpec]:
     specs=_specs(),
     name="ingest_raw_extracts",
     can_subset=False,
-    required_resource_keys={LOCK_RESOURCE_KEY},
+    required_resource_keys={LOCK_RESOURCE_KEY, SETTINGS_RESOURCE_KEY},
 )
 def ingest_raw_extracts(context: dg.AssetExecutionContext):
     """Load new or changed files from the raw drop folder into the warehouse."""
-    settings = load_settings()
+    settings = settings_of(context)
     report = retry_on_lock(ingest, settings, run_id=context.run.run_id[:12], logger=context.log)
     context.log.info(report.summary())
     by_table = report.rows_by_table()

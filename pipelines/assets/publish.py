@@ -2,18 +2,18 @@
 
 import dagster as dg
 
-from pipelines.config import load_settings
 from pipelines.operations.resources import LOCK_RESOURCE_KEY
 from pipelines.operations.retry import retry_on_lock
 from pipelines.publish import publish
 from pipelines.publish.national import reconciliation_summary
 from pipelines.quality.gate import gate_summary
+from pipelines.settings_resource import SETTINGS_RESOURCE_KEY, settings_of
 
 
 @dg.asset(
     key=["published", "marts"],
     group_name="publish",
-    required_resource_keys={LOCK_RESOURCE_KEY},
+    required_resource_keys={LOCK_RESOURCE_KEY, SETTINGS_RESOURCE_KEY},
     deps=[dg.AssetKey(["marts", "mart_metric_values"])],
     owners=["team:data-engineering"],
     kinds={"duckdb", "parquet"},
@@ -27,7 +27,7 @@ from pipelines.quality.gate import gate_summary
 )
 def published_marts(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     """Publish the warehouse marts; the previous publication stays live if anything fails."""
-    settings = load_settings()
+    settings = settings_of(context)
     # the blocking gate checks have passed by the time this runs (they are
     # upstream across steps); record their results in the publish log
     summary = gate_summary(settings)

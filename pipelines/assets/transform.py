@@ -7,7 +7,7 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliInvocation, DbtCliResource, dbt_assets
 
 from pipelines import spark_engine
-from pipelines.config import Settings, load_settings
+from pipelines.config import Settings
 from pipelines.dbt_project import (
     DbtLogFile,
     dbt_log_path,
@@ -20,6 +20,7 @@ from pipelines.dbt_project import (
 from pipelines.ingest.testhooks import pause_point
 from pipelines.operations.resources import LOCK_RESOURCE_KEY
 from pipelines.operations.retry import lock_retry_requested
+from pipelines.settings_resource import SETTINGS_RESOURCE_KEY, settings_of
 
 OWNERS = ["team:analytics-engineering"]
 
@@ -44,18 +45,18 @@ PROJECT = dbt_project()
     dagster_dbt_translator=Translator(),
     name="dbt_models",
     # resources as keys, not parameters: dagster-dbt refuses a mix of both
-    required_resource_keys={"dbt", LOCK_RESOURCE_KEY},
+    required_resource_keys={"dbt", LOCK_RESOURCE_KEY, SETTINGS_RESOURCE_KEY},
 )
 def dbt_models(context: dg.AssetExecutionContext):
     """dbt build: models and their tests, staging to marts. On the spark target
     (MHP_DBT_TARGET=spark) the raw layer is exported to Parquet first and the tables
     Spark built are loaded back into the DuckDB warehouse after (pipelines/spark_engine.py)."""
     dbt: DbtCliResource = context.resources.dbt
-    settings = load_settings()
+    settings = settings_of(context)
     export_dbt_env(settings)
     # seeds may run in their own step before ingest has created the warehouse
     settings.warehouse.parent.mkdir(parents=True, exist_ok=True)
-    pause_point(settings, "dbt")  # crash tests only (MHP_TEST_PAUSE_AT)
+    pause_point(settings, "dbt")  # crash tests only (tests/reliability/pausing.py)
     on_spark = settings.dbt_target == "spark"
     try:
         if on_spark:

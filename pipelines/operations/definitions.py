@@ -4,7 +4,7 @@
 
     defs = dg.Definitions.merge(
         dg.Definitions(assets=[...], jobs=[pipeline_job], resources={...}),
-        operations_definitions(SETTINGS, operations_settings(os.environ)),
+        operations_definitions(load_settings(), operations_settings()),
     )
 
 No job object is needed: the schedule and the sensors target the job by name
@@ -22,7 +22,7 @@ from pipelines.operations.freshness import (
 )
 from pipelines.operations.schedules import JOB_NAME, nightly_schedule
 from pipelines.operations.sensors import raw_files_sensor
-from pipelines.operations.settings import OperationsSettings
+from pipelines.operations.settings import DEFAULTS, OperationsSettings
 
 
 def operations_definitions(
@@ -32,7 +32,7 @@ def operations_definitions(
     freshness_cron: str = "30 * * * *",
 ) -> dg.Definitions:
     """Schedules, sensors, the freshness check and its job, as one Definitions to merge."""
-    ops = ops or OperationsSettings()
+    ops = ops or DEFAULTS
     check = published_marts_freshness_check(settings, max_age_hours=ops.freshness_hours)
     check_job = freshness_job(check)
     return dg.Definitions(

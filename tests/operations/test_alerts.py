@@ -16,7 +16,7 @@ from pipelines.operations.alerts import (
     read_status,
     send_email,
 )
-from pipelines.operations.settings import OperationsSettings, operations_settings
+from pipelines.operations.settings import DEFAULTS, OperationsSettings, operations_settings
 
 from .test_webhooks import assert_slack_message, assert_teams_message, slack_fields, teams_facts
 
@@ -192,8 +192,8 @@ def test_no_channels_configured_only_writes_the_status_file(settings) -> None:
 
 
 def test_smtp_login_and_password_policy(smtp_server) -> None:
-    ops = OperationsSettings(
-        smtp_host=smtp_server.host, smtp_port=smtp_server.port, smtp_user="alerts",
+    ops = replace(
+        DEFAULTS, smtp_host=smtp_server.host, smtp_port=smtp_server.port, smtp_user="alerts",
         smtp_password="s3cret", alert_email_to=("a@trust.example",),
     )
     assert "s3cret" not in repr(ops)

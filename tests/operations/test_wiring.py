@@ -3,19 +3,38 @@
 import os
 
 import dagster as dg
+import pytest
 
 from pipelines.operations import operations_definitions, operations_settings
 from pipelines.operations.freshness import ASSET_KEY, CHECK_NAME
 
 
 def _project_defs() -> dg.Definitions:
-    saved = dict(os.environ)  # importing the definitions exports dbt settings into os.environ
-    try:
-        from pipelines.definitions import defs
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
+    saved = dict(os.environ)
+    from pipelines.definitions import defs
+
+    assert dict(os.environ) == saved  # importing the definitions changes nothing
     return defs
+
+
+@pytest.fixture(autouse=True)
+def _manifest() -> None:
+    """The definitions read a prepared manifest (make test: make manifest)."""
+    from pipelines.config import load_settings
+    from pipelines.dbt_project import prepare_manifest
+
+    prepare_manifest(load_settings(), force=True)  # parses only when the project changed
+
+
+def test_the_dagster_assets_receive_the_settings_resource() -> None:
+    from pipelines.settings_resource import SETTINGS_RESOURCE_KEY
+
+    defs = _project_defs()
+    assert SETTINGS_RESOURCE_KEY in defs.get_repository_def().get_top_level_resources()
+    job = defs.resolve_job_def("mh_pipeline")
+    for node in job.asset_layer.asset_graph.asset_nodes:
+        if node.is_executable:
+            assert SETTINGS_RESOURCE_KEY in node.assets_def.required_resource_keys, node.key
 
 
 def test_merge_with_the_project_definitions(settings) -> None:

@@ -10,7 +10,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from pipelines.config import PROJECT_ROOT, Settings
-from pipelines.ingest.testhooks import marker_path
+
+from .pausing import VARIABLE as PAUSE_VARIABLE
+from .pausing import marker_path
 
 
 def child_env(settings: Settings, **extra: str) -> dict[str, str]:
@@ -35,9 +37,13 @@ def child_env(settings: Settings, **extra: str) -> dict[str, str]:
 
 def start(args: list[str], env: dict[str, str], log_to: Path,
           python: bool = True) -> subprocess.Popen:
-    """Start ``python <args>`` (or ``<args>``) in its own process group, output to ``log_to``."""
+    """Start ``python <args>`` (or ``<args>``) in its own process group, output to ``log_to``.
+    A Python child whose environment names pause points (MHP_TEST_PAUSE_AT) runs through
+    tests/reliability/pausing.py, which installs them."""
     log_to.parent.mkdir(parents=True, exist_ok=True)
     fh = open(log_to, "ab")  # noqa: SIM115 - closed with the process (see finish)
+    if python and env.get(PAUSE_VARIABLE):
+        args = ["-m", "tests.reliability.pausing", *args]
     cmd = [sys.executable, *args] if python else args
     proc = subprocess.Popen(cmd, cwd=PROJECT_ROOT, env=env, stdout=fh,
                             stderr=subprocess.STDOUT, start_new_session=True)

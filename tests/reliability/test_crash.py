@@ -31,7 +31,6 @@ import pytest
 from pipelines.config import DBT_PROJECT_DIR, Settings, load_settings
 from pipelines.dbt_project import dbt_env, dbt_executable
 from pipelines.ingest.load import ingest
-from pipelines.ingest.testhooks import MARKER_PREFIX, marker_path
 from pipelines.publish import list_versions, live_state, publish
 from pipelines.publish.files import LIVE_DB, LIVE_PARQUET, sha256_file
 from tests.conftest import PipelineRun
@@ -47,6 +46,7 @@ from .helpers import (
     spell,
     write_submission,
 )
+from .pausing import MARKER_PREFIX, marker_path
 from .procs import child_env, finish, kill_group, start, wait_for, wait_paused
 
 SECRET = "reliability-test-secret-5d1e0c7a-do-not-log"
@@ -213,7 +213,7 @@ def test_fault_crash_during_publish(finished: Settings, tmp_path: Path, point: s
     marker = tmp_path / "paused"
     log = tmp_path / "publish.log"
     env = child_env(s)
-    if point == "built":  # the real hook (pipelines/ingest/testhooks.py) writes this marker
+    if point == "built":  # the real pause point (tests/reliability/pausing.py) writes this marker
         env["MHP_TEST_PAUSE_AT"] = "publish"
         marker = marker_path(s, "publish")
     child = start(["-c", PUBLISH_CHILD, point, str(marker)], env, log)
