@@ -4,6 +4,8 @@
 SHELL := /bin/bash
 PYTHON ?= python3
 UV_VERSION := 0.13.9
+# pytest-xdist workers of make test (tests/plugins/xdist_groups.py keeps shared fixtures together)
+TEST_WORKERS ?= 2
 TOOLS := .tools
 UV := $(TOOLS)/bin/uv
 VENV := .venv
@@ -78,7 +80,7 @@ test: install-dev chromium manifest
 	$(PY) -m pipelines.national.codegen --check
 	$(PY) -m pipelines.metrics.codegen --check
 	$(PY) -m pipelines.docs --check
-	$(PY) -m pytest; rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected"; exit 0; fi; exit $$rc
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup; rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected"; exit 0; fi; exit $$rc
 
 lint: install-dev
 	$(VENV)/bin/ruff check pipelines tests bench

@@ -13,6 +13,10 @@ import pytest
 
 from pipelines.config import PROJECT_ROOT, Settings, load_settings
 
+# make test spreads the suite over two workers; this hook keeps tests that share a session
+# fixture on one worker (tests/plugins/xdist_groups.py)
+from tests.plugins.xdist_groups import pytest_collection_modifyitems  # noqa: F401
+
 E2E_PROVIDERS = 2
 E2E_PEOPLE = 400
 E2E_MONTHS = 6

@@ -19,9 +19,9 @@ Add ``quality_checks`` to the Definitions' ``asset_checks``.
 
 import dagster as dg
 
-from pipelines.config import load_settings
 from pipelines.operations.resources import LOCK_RESOURCE_KEY
 from pipelines.quality import GateResult, gate_summary, run_gates
+from pipelines.settings_resource import SETTINGS_RESOURCE_KEY, settings_of
 
 __all__ = ["GATE_CHECKS", "gate_summary", "quality_checks", "quality_gates"]
 
@@ -89,7 +89,7 @@ def check_result(layer: str, result: GateResult) -> dg.AssetCheckResult:
     name="quality_gates",
     can_subset=True,
     compute_kind="great_expectations",
-    required_resource_keys={LOCK_RESOURCE_KEY},
+    required_resource_keys={LOCK_RESOURCE_KEY, SETTINGS_RESOURCE_KEY},
     description="Great Expectations quality gates between the dbt build and publishing.",
 )
 def quality_gates(context: dg.AssetCheckExecutionContext):
@@ -99,7 +99,7 @@ def quality_gates(context: dg.AssetCheckExecutionContext):
         for layer, (name, key) in GATE_CHECKS.items()
         if dg.AssetCheckKey(key, name) in selected
     ]
-    results = run_gates(load_settings(), layers)
+    results = run_gates(settings_of(context), layers)
     for layer in layers:
         result = results[layer]
         # the one report of the gate's result (run_gates itself logs it at DEBUG only)

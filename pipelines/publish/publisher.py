@@ -111,7 +111,7 @@ def publish(
                 csv_counts = export_csv(con, tmp_csv)
                 restrict(tmp_csv, file_mode, dir_mode)
                 verify_csv(con, tmp_csv, csv_counts)
-            pause_point(settings, "publish")  # crash tests only (MHP_TEST_PAUSE_AT)
+            pause_point(settings, "publish")  # crash tests only (tests/reliability/pausing.py)
             meta = {
                 "run_id": run_id,
                 "published_at": published_at.isoformat(),

@@ -170,7 +170,8 @@ FAULTS: list[Fault] = [
       "loaded submission`; the loaded data stays.", "test_faults_submissions"),
     # ---------------------------------------------------------- cross-table
     F("ward_stay_outside_spell", "cross-table", "A ward stay starting before its spell",
-      "gate error", "Staging gate `ward_stay_within_spell` fails (error): nothing is published.",
+      "gate error", "dbt test `stg_mhsds__ward_stay__within_stg_mhsds__hosp_prov_spell` fails "
+      "(error; the staging gate reports it as `dbt_staging_tests_error`): nothing is published.",
       "test_faults_gate"),
     F("many_invalid_nhs_numbers", "cross-table", "More than 5% of NHS numbers fail modulus 11",
       "gate warning", "Staging gate `nhs_number_valid_share` fails as a warning.",
@@ -181,8 +182,8 @@ FAULTS: list[Fault] = [
       "(int_dq_referential_integrity, published in mart_data_quality). No gate expectation "
       "(see Gaps).", "test_faults_gate"),
     F("overlapping_ward_stays", "cross-table", "Two ward stays of one spell overlapping",
-      "gate warning", "Staging gate `ward_stays_do_not_overlap` fails as a warning (bed days "
-      "would be double counted).",
+      "gate warning", "dbt test `stg_mhsds__ward_stay__no_overlap` fails as a warning (reported "
+      "as `dbt_staging_tests_warn`; bed days would be double counted).",
       "test_faults_gate"),
     # ----------------------------------------------------------- operations
     F("crash_during_ingest", "operations", "SIGKILL inside an ingest transaction", "recovered",

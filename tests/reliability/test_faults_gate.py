@@ -2,13 +2,17 @@
 
 One hand-made drop folder holds all of them at once (provider RXA, January 2024):
 
-- WS3 starts four days before its spell S3       -> ward_stay_within_spell (error)
-- WS4a and WS4b of spell S4 overlap               -> no expectation covers it (GAP)
+- WS3 starts four days before its spell S3       -> dbt test
+  stg_mhsds__ward_stay__within_stg_mhsds__hosp_prov_spell (error), reported by the
+  staging gate as dbt_staging_tests_error
+- WS4a and WS4b of spell S4 overlap               -> dbt test stg_mhsds__ward_stay__no_overlap
+  (warn), reported as dbt_staging_tests_warn
 - WS5 is on ward W9, absent from reference/wards  -> int_dq_referential_integrity < 100%
 - two of five NHS numbers fail modulus 11         -> nhs_number_valid_share (warning)
 
 It is ingested, dbt builds the staging models (and the referential-integrity DQ model)
-once, and the staging gate runs once; each test reads its part of the result.
+and runs their tests once, and the staging gate runs once; each test reads its part of
+the result.
 """
 
 from dataclasses import dataclass, replace
@@ -101,6 +105,9 @@ def staged(tmp_path_factory: pytest.TempPathFactory) -> Staged:
     assert not report.problems and not report.rows_quarantined, report.summary()
     check_invariants(s)
     run_dbt(s, ["run", "--select", "staging", "int_dq_referential_integrity"])
+    with pytest.raises(RuntimeError, match="within_stg_mhsds__hosp_prov_spell"):
+        # an error-severity test fails: dbt exits non-zero (the dbt step would fail)
+        run_dbt(s, ["test", "--select", "stg_mhsds__ward_stay", "stg_mhsds__hosp_prov_spell"])
     return Staged(s, run_gate(s, "staging"))
 
 
@@ -116,9 +123,10 @@ def expectations_about(*words: str) -> list[str]:
 
 
 def test_fault_ward_stay_outside_spell(staged: Staged) -> None:
-    out = staged.gate.outcome("ward_stay_within_spell")
+    out = staged.gate.outcome("dbt_staging_tests_error")
     assert (out.status, out.severity) == ("failed", "error")
-    assert "outside spell" in out.details and "1 row" in out.details, out.details
+    assert ("stg_mhsds__ward_stay__within_stg_mhsds__hosp_prov_spell (fail, 1 failing row(s))"
+            in out.details), out.details
     assert not staged.gate.passed  # an error: nothing would be published
     # the row is kept (loaded and staged), not dropped
     assert staged.q("select count(*) from staging.stg_mhsds__ward_stay "
@@ -134,9 +142,11 @@ def test_fault_many_invalid_nhs_numbers(staged: Staged) -> None:
 
 def test_only_the_injected_faults_fail(staged: Staged) -> None:
     """Nothing else in the staging gate reacts: each fault is seen by its own expectation."""
-    assert failed(staged) == {"ward_stay_within_spell": "error",
-                              "ward_stays_do_not_overlap": "warning",
+    assert failed(staged) == {"dbt_staging_tests_error": "error",
+                              "dbt_staging_tests_warn": "warning",
                               "nhs_number_valid_share": "warning"}
+    assert "__within_" in staged.gate.outcome("dbt_staging_tests_error").details
+    assert "__no_overlap" in staged.gate.outcome("dbt_staging_tests_warn").details
 
 
 def test_fault_ward_code_missing_from_reference(staged: Staged) -> None:
@@ -155,10 +165,10 @@ def test_fault_overlapping_ward_stays(staged: Staged) -> None:
     # both stays are kept ...
     assert staged.q("select count(*) from staging.stg_mhsds__ward_stay "
                     "where uniq_hosp_prov_spell_id = 'S4'") == [(2,)]
-    # ... and the staging gate flags the overlap as a warning
-    assert failed(staged).get("ward_stays_do_not_overlap") == "warning"
-    out = staged.gate.outcome("ward_stays_do_not_overlap")
-    assert "1 overlapping" in str(out.details)
+    # ... and the generated dbt test flags the overlap as a warning, reported by the gate
+    assert failed(staged).get("dbt_staging_tests_warn") == "warning"
+    out = staged.gate.outcome("dbt_staging_tests_warn")
+    assert "stg_mhsds__ward_stay__no_overlap (warn, 1 failing row(s))" in str(out.details)
 
 
 PROPOSED_REFERENCE_WARD = """
