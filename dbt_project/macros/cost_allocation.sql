@@ -14,6 +14,25 @@
     group by provider_code, reporting_period_start, activity_id
 {% endmacro %}
 
+{#- The CTEs plics (plics_activity_costs) and activity_months: every provider, month and
+    activity id (id_column) with activity in the rows' CTE `rows` or PLICS cost, the rows
+    a costing model costs. -#}
+{% macro activity_months_ctes(rows, activity_type, id_column) %}
+plics as (
+
+    {{ plics_activity_costs(activity_type, id_column) }}
+
+),
+
+activity_months as (
+
+    select provider_code, period_start, {{ id_column }} from {{ rows }}
+    union
+    select provider_code, period_start, {{ id_column }} from plics
+
+)
+{% endmacro %}
+
 {#- The ledger allocation: each unit's ledger cost for the month (int_cost_ledger_units)
     shared over the unit's rows of the month in proportion to weight_column, with the
     unit's costing method for the month (int_cost_methods, default ledger). Renders the
@@ -84,13 +103,27 @@ allocated as (
     end as cost_gbp
 {% endmacro %}
 
-{#- The rows of an activity costing model with the cost unit they count for in
+{#- An activity costing model summed by the cost unit its rows count for in
     int_cost_units: their ward or team, else the unmapped unit of the activity
-    (unmatched_code) for PLICS rows whose activity is unknown. -#}
-{% macro rows_with_cost_unit(model, unit_column, unit_type, unmatched_code) %}
+    (unmatched_code) for PLICS rows whose activity is unknown. The PLICS and allocated
+    cost sums are here; the call's body adds the activity's own measures, each
+    followed by a comma: {% call unit_activity_costs(...) %} sum(x) as x, {% endcall %} -#}
+{% macro unit_activity_costs(model, unit_column, unit_type, unmatched_code) %}
     select
-        activity_rows.*,
-        case when {{ unit_column }} is null then 'unmapped' else '{{ unit_type }}' end as unit_type,
-        coalesce({{ unit_column }}, '{{ unmatched_code }}') as unit_code
-    from {{ ref(model) }} as activity_rows
+        provider_code,
+        period_start,
+        unit_type,
+        unit_code,
+        {{ caller() | trim }}
+        sum(plics_cost_gbp) as plics_cost_gbp,
+        sum(cost_gbp) as cost_allocated_gbp
+    from (
+        select
+            activity_rows.*,
+            case when {{ unit_column }} is null then 'unmapped' else '{{ unit_type }}' end
+                as unit_type,
+            coalesce({{ unit_column }}, '{{ unmatched_code }}') as unit_code
+        from {{ ref(model) }} as activity_rows
+    ) as activity
+    group by provider_code, period_start, unit_type, unit_code
 {% endmacro %}

@@ -30,6 +30,23 @@
     {%- endfor -%}
 {%- endmacro %}
 
+{# The columns of one SPC point that int_spc_points and int_spc_rules both carry: the
+   point itself (chart, month, position in the chart and its phase, value) ... #}
+{% macro spc_point_columns() -%}
+    metric_id, provider_code, level, unit_code, unit_name, bed_type_group, period_start,
+    point_index, n_points,
+    phase, phase_reason, phase_point_index, n_baseline_points, is_zero_filled, is_complete,
+    value
+{%- endmacro %}
+
+{# ... and its phase's baseline: the screened moving ranges, the centre line and the
+   limits, and which side of the mean it lies. #}
+{% macro spc_limit_columns() -%}
+    moving_range_excluded, mean_moving_range_unscreened, mean_moving_range, mean,
+    lower_process_limit, upper_process_limit, lower_two_thirds, upper_two_thirds,
+    relative_to_mean
+{%- endmacro %}
+
 {# Join condition: the same chart in two relations (aliases left and right). #}
 {% macro spc_same_chart(left, right) -%}
     {%- for col in spc_chart_key_names() -%}
@@ -74,4 +91,17 @@
 {% macro funnel_z(level) -%}
     {%- set z = {'95': 1.959964, '998': 3.090232} -%}
     {{- z[level | string] -}}
+{%- endmacro %}
+
+{# 1 when this point closes `length` consecutive points of its series whose `column` (a
+   sign: -1, 0 or 1) is one and the same non-zero value, else 0: a run on one side of
+   the mean (rule_side) or a trend of moves in one direction (rule_step). #}
+{% macro spc_closes_run(column, length) -%}
+    {%- set frame = spc_window('rows between ' ~ (length - 1) ~ ' preceding and current row') -%}
+    case
+            when {{ column }} <> 0
+                and count({{ column }}) over {{ frame }} = {{ length }}
+                and min({{ column }}) over {{ frame }} = max({{ column }}) over {{ frame }}
+            then 1 else 0
+        end
 {%- endmacro %}

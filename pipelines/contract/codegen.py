@@ -86,73 +86,24 @@ def keys_with_org(table: Table, keys: list[str]) -> list[str]:
 
 
 def staging_sql(table: Table) -> str:
-    cols = [(stored_name(c), c.name) for c in table.columns]
-    if has_nhs_number(table):
-        cols.append(("nhs_number_valid", "nhs_number_valid"))
-    meta = [(src, dst) for src, dst, _ in META]
-    if table.family == "reference":
-        meta = [("_file_id", "source_file_id"), ("_record_no", "source_record_no")]
-    select = ",\n        ".join(f"{src} as {dst}" for src, dst in cols + meta)
-    out_cols = ",\n    ".join(dst for _, dst in cols + meta)
-    part = ", ".join(partition_columns(table))
-    if table.family == "reference":
-        order = "source_file_id desc, source_record_no desc"
-    else:
-        order = "reporting_period_start desc, submission_created desc, source_file_id desc"
+    """One call of the staging_model macro (dbt_project/macros/staging.sql): the renames
+    come from the model's columns in _staging.yml (``meta.source_column``)."""
     if not is_snapshot(table) and table.family != "reference":
         # A fact of its month: raw keeps exactly one file per (provider, month) slot and
         # ingest quarantines repeated keys within a file, so every key of a slot is already
-        # unique (the unique_combination test below checks it). No versioning window: on
+        # unique (the unique_combination test checks it). No versioning window: on
         # PLICS it was the most expensive model of the build (bench/README.md).
         kept = ("every file loaded (raw keeps each file of a month folder)"
                 if table.family in FILE_FAMILIES
                 else "each month (raw keeps one file per provider and month)")
-        return f"""{HEADER}-- {table.description}
--- One row per record of {kept}.
-with source as (
-
-    select * from {{{{ source('raw', '{table.name}') }}}}
-
-)
-
-select
-        {select}
-from source
-"""
-    return f"""{HEADER}-- {table.description}
-with source as (
-
-    select * from {{{{ source('raw', '{table.name}') }}}}
-
-),
-
-renamed as (
-
-    select
-        {select}
-    from source
-
-),
-
-versioned as (
-
-    -- keep one current version of each record: the latest reporting month,
-    -- then the latest submission of that month
-    select
-        renamed.*,
-        row_number() over (
-            partition by {part}
-            order by {order}
-        ) as version_rank
-    from renamed
-
-)
-
-select
-    {out_cols}
-from versioned
-where version_rank = 1
-"""
+        return (f"{HEADER}-- {table.description}\n-- One row per record of {kept}.\n"
+                f"{{{{ staging_model('{table.name}') }}}}\n")
+    part = ", ".join(f"'{c}'" for c in partition_columns(table))
+    order = ""
+    if table.family == "reference":
+        order = ", order_by='source_file_id desc, source_record_no desc'"
+    return (f"{HEADER}-- {table.description}\n-- The current version of each record.\n"
+            f"{{{{ staging_model('{table.name}', partition_by=[{part}]{order}) }}}}\n")
 
 
 def submitted_sql(table: Table) -> str:
@@ -164,34 +115,10 @@ def submitted_sql(table: Table) -> str:
     replaces the whole submission: rows of a table the refresh left out (raw still holds the
     earlier delivery's rows for it) do not belong to the current submission and drop out.
     """
-    cols = [(stored_name(c), c.name) for c in table.columns]
-    meta = [(src, dst) for src, dst, _ in META]
-    select = ",\n    ".join(f"source.{src} as {dst}" for src, dst in cols + meta)
-    return f"""{HEADER}-- {table.description}
--- National basis: the records of each provider-month's current submission only.
-{{{{ config(materialized='view') }}}}
-with source as (
-
-    select * from {{{{ source('raw', '{table.name}') }}}}
-
-),
-
-current_submission as (
-
-    select _provider, _period_start, max(_submission_created) as submission_created
-    from {{{{ source('raw', 'mhs000_header') }}}}
-    group by _provider, _period_start
-
-)
-
-select
-    {select}
-from source
-inner join current_submission
-    on current_submission._provider = source._provider
-    and current_submission._period_start = source._period_start
-    and current_submission.submission_created = source._submission_created
-"""
+    return (f"{HEADER}-- {table.description}\n"
+            "-- National basis: the records of each provider-month's current submission only.\n"
+            "{{ config(materialized='view') }}\n"
+            f"{{{{ staging_submitted_model('{table.name}') }}}}\n")
 
 
 def _severity(severity: str = "error", indent: int = 14) -> list[str]:
@@ -249,12 +176,18 @@ def staging_test_yaml(table: Table, contract: Contract) -> list[str]:
     return lines
 
 
+def _source_column(stored: str) -> str:
+    """The raw column a staged column is renamed from: read by the staging macros."""
+    return f"        config: {{meta: {{source_column: {stored}}}}}"
+
+
 def _col_yaml(table: Table, tests: bool = True) -> list[str]:
     lines: list[str] = []
     for c in table.columns:
         desc = c.description.replace('"', "'")
         lines.append(f"      - name: {c.name}")
         lines.append(f'        description: "{desc} (MHSDS/contract field {c.source})"')
+        lines.append(_source_column(stored_name(c)))
         data_tests: list[str] = []
         if not c.nullable or c.source in table.key:
             data_tests.append("\n".join(["          - not_null:", *_severity()]))
@@ -269,10 +202,12 @@ def _col_yaml(table: Table, tests: bool = True) -> list[str]:
     if has_nhs_number(table):
         lines.append("      - name: nhs_number_valid")
         lines.append('        description: "NHS number passed the modulus 11 check at ingest."')
+        lines.append(_source_column("nhs_number_valid"))
     meta = META if table.family != "reference" else META[3:]
-    for _, dst, desc in meta:
+    for src, dst, desc in meta:
         lines.append(f"      - name: {dst}")
         lines.append(f'        description: "{desc}"')
+        lines.append(_source_column(src))
     return lines
 
 

@@ -30,6 +30,22 @@
     end
 {%- endmacro %}
 
+{#- The columns of a row of int_metric_values (before its value), in order. -#}
+{% macro metric_row_columns() -%}
+    {{ return(['metric_id', 'period_start', 'period_type', 'provider_code', 'level', 'unit_code',
+               'unit_name', 'bed_type_group', 'numerator', 'denominator']) }}
+{%- endmacro %}
+
+{#- The metric row columns of `rows` and its value (metric_value), for rows joined to the
+    metric_catalogue seed as `catalogue` (the value's scale follows the metric's unit). -#}
+{% macro metric_row_with_value(rows) -%}
+    {%- for column in metric_row_columns() %}
+    {{ rows }}.{{ column }},
+    {%- endfor %}
+    {{ metric_value(rows ~ '.numerator', rows ~ '.denominator', rows ~ '.value_kind',
+                    'catalogue.unit') }} as value
+{%- endmacro %}
+
 {#- Provider-level rows of value 0 (not missing) for each (metric_id, bed_type_group) of
     `combos` in every submitted month of `months` (int_provider_months) without a
     provider-level row in `rows`: a count is 0 in a month the provider submitted. The

@@ -23,3 +23,12 @@
     inner join oat_spell_keys
         on {{ same_keys('oat_spell_keys', 'versions', ['provider_code', 'uniq_hosp_prov_spell_id']) }}
 {%- endmacro %}
+
+{#- The filter on oaps_ranked_versions' rows that keeps each record's latest version as at
+    M, only when the record was open in the month that version was submitted for (starts
+    before the month's end, ends in it or later, or is still open). -#}
+{% macro oaps_current_and_open(start_column, end_column) -%}
+    version_rank = 1
+      and {{ start_column }} < {{ next_month_start('version_month') }}
+      and ({{ end_column }} is null or {{ end_column }} >= version_month)
+{%- endmacro %}

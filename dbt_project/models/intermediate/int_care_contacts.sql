@@ -1,22 +1,10 @@
 -- Care contacts with team, locality and attendance flags.
 -- Booked = AttendStatus 2, 3, 5, 6, 7; attended = 5, 6; DNA = 2, 3 (the lists of seed
 -- attend_status_groups).
-with contacts as (
-
-    select * from {{ ref('stg_mhsds__care_contact') }}
-
-),
-
-referrals as (
+with referrals as (
 
     select provider_code, uniq_serv_req_id, uniq_care_prof_team_local_id
     from {{ ref('stg_mhsds__referral') }}
-
-),
-
-teams as (
-
-    select * from {{ ref('int_teams') }}
 
 )
 
@@ -38,16 +26,13 @@ select
     attended.code is not null as is_attended,
     dna.code is not null as is_dna,
     booked.code is not null as is_booked
-from contacts
-left join {{ code_list('attend_status_groups', 'attended') }} as attended
-    on attended.code = contacts.attend_status
-left join {{ code_list('attend_status_groups', 'dna') }} as dna
-    on dna.code = contacts.attend_status
-left join {{ code_list('attend_status_groups', 'booked') }} as booked
-    on booked.code = contacts.attend_status
+from {{ ref('stg_mhsds__care_contact') }} as contacts
+{{ code_list_join('attend_status_groups', 'attended', 'contacts.attend_status') }}
+{{ code_list_join('attend_status_groups', 'dna', 'contacts.attend_status') }}
+{{ code_list_join('attend_status_groups', 'booked', 'contacts.attend_status') }}
 left join referrals
     on {{ same_keys('referrals', 'contacts', ['provider_code', 'uniq_serv_req_id']) }}
-left join teams
+left join {{ ref('int_teams') }} as teams
     on teams.provider_code = contacts.provider_code
     and teams.team_code
         = coalesce(contacts.uniq_care_prof_team_local_id, referrals.uniq_care_prof_team_local_id)

@@ -13,50 +13,34 @@
 -- A team with ledger cost but no attended contacts keeps its cost at team
 -- level (int_cost_units). Contacts without a team, and PLICS rows whose
 -- contact is unknown, have team_code null and are reported as unmapped.
-with contacts as (
+with contacts as (select * from {{ ref('int_care_contacts') }}),
 
-    select * from {{ ref('int_care_contacts') }}
-
-),
-
-plics as (
-
-    {{ plics_activity_costs('care_contact', 'uniq_care_cont_id') }}
-
-),
-
-contact_months as (
-
-    select provider_code, period_start, uniq_care_cont_id from contacts
-    union
-    select provider_code, period_start, uniq_care_cont_id from plics
-
-),
+{{ activity_months_ctes('contacts', 'care_contact', 'uniq_care_cont_id') }},
 
 combined as (
 
     select
-        contact_months.provider_code,
-        contact_months.period_start,
-        contact_months.uniq_care_cont_id,
+        activity_months.provider_code,
+        activity_months.period_start,
+        activity_months.uniq_care_cont_id,
         contacts.team_code,
         contacts.team_name,
         contacts.locality,
         contacts.team_type,
         case
-            when contacts.period_start = contact_months.period_start and contacts.is_attended
+            when contacts.period_start = activity_months.period_start and contacts.is_attended
                 then 1 else 0
         end as attended_contacts,
         case
-            when contacts.period_start = contact_months.period_start and contacts.is_attended
+            when contacts.period_start = activity_months.period_start and contacts.is_attended
                 then contacts.duration_minutes
         end as duration_minutes,
         plics.plics_cost_gbp
-    from contact_months
+    from activity_months
     left join contacts
-        on {{ same_keys('contacts', 'contact_months', ['provider_code', 'uniq_care_cont_id']) }}
+        on {{ same_keys('contacts', 'activity_months', ['provider_code', 'uniq_care_cont_id']) }}
     left join plics
-        on {{ same_keys('plics', 'contact_months', ['provider_code', 'period_start', 'uniq_care_cont_id']) }}
+        on {{ same_keys('plics', 'activity_months', ['provider_code', 'period_start', 'uniq_care_cont_id']) }}
 
 ),
 

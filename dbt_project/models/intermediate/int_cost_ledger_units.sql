@@ -10,13 +10,7 @@
 -- excluded ones. Money under a code the map does not cover still counts as the
 -- unit's cost (it is spent there; the gate warns until the map covers it);
 -- excluded money (e.g. depreciation, recharges) is reported, never costed.
-with ledger as (
-
-    select * from {{ ref('int_ledger_subjectives') }}
-
-),
-
-mapped as (
+with mapped as (
 
     select
         provider_code,
@@ -30,7 +24,7 @@ mapped as (
         cost_centre,
         category,
         amount_gbp
-    from ledger
+    from {{ ref('int_ledger_subjectives') }} as ledger
 
 )
 

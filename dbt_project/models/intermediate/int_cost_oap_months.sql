@@ -5,17 +5,7 @@
 -- 'default' row (the row with the latest valid_from on or before the first
 -- day of the month). Placements found only in receiving providers' MHSDS
 -- data never carry a price, so they always use the configured one.
-with oap as (
-
-    select * from {{ ref('int_oap_months') }}
-
-),
-
-prices as (
-
-    select * from {{ ref('oap_prices') }}
-
-),
+with oap as (select * from {{ ref('int_oap_months') }}),
 
 priced as (
 
@@ -33,7 +23,7 @@ priced as (
                 prices.valid_from desc
         ) as rn
     from oap
-    inner join prices
+    inner join {{ ref('oap_prices') }} as prices
         on (prices.bed_type = oap.bed_type or prices.bed_type = 'default')
         and prices.valid_from <= oap.period_start
 

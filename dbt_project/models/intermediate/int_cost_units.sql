@@ -15,54 +15,26 @@
 -- 'plics_unmatched_contacts'). They count in provider totals only.
 -- Staff in post (WTE) comes from int_workforce_units.
 {%- set unit_keys = ['provider_code', 'period_start', 'unit_type', 'unit_code'] %}
-with ledger as (
-
-    select * from {{ ref('int_cost_ledger_units') }}
-
-),
+with ledger as (select * from {{ ref('int_cost_ledger_units') }}),
 
 stay_costs as (
-
-    select
-        provider_code,
-        period_start,
-        unit_type,
-        unit_code,
+    {% call unit_activity_costs('int_cost_ward_stay_days', 'ward_code', 'ward',
+                                'plics_unmatched_ward_stays') %}
         max(case when is_adult_acute then 1 else 0 end) as any_adult_acute,
         sum(occupied_bed_days) as occupied_bed_days,
-        sum(plics_cost_gbp) as plics_cost_gbp,
-        sum(cost_gbp) as cost_allocated_gbp
-    from (
-        {{ rows_with_cost_unit('int_cost_ward_stay_days', 'ward_code', 'ward', 'plics_unmatched_ward_stays') }}
-    ) as stays
-    group by provider_code, period_start, unit_type, unit_code
-
+    {% endcall %}
 ),
 
 contact_costs as (
-
-    select
-        provider_code,
-        period_start,
-        unit_type,
-        unit_code,
+    {% call unit_activity_costs('int_cost_contacts', 'team_code', 'team',
+                                'plics_unmatched_contacts') %}
         sum(attended_contacts) as attended_contacts,
         sum(case when attended_contacts = 1 then coalesce(duration_minutes, 0) else 0 end)
             as attended_contact_minutes,
-        sum(plics_cost_gbp) as plics_cost_gbp,
-        sum(cost_gbp) as cost_allocated_gbp
-    from (
-        {{ rows_with_cost_unit('int_cost_contacts', 'team_code', 'team', 'plics_unmatched_contacts') }}
-    ) as contacts
-    group by provider_code, period_start, unit_type, unit_code
-
+    {% endcall %}
 ),
 
-workforce as (
-
-    select * from {{ ref('int_workforce_units') }}
-
-),
+workforce as (select * from {{ ref('int_workforce_units') }}),
 
 discharges as (
 
@@ -115,18 +87,6 @@ ward_ref as (
 
 ),
 
-teams as (
-
-    select * from {{ ref('int_teams') }}
-
-),
-
-methods as (
-
-    select * from {{ ref('int_cost_methods') }}
-
-),
-
 joined as (
 
     select
@@ -157,29 +117,18 @@ joined as (
             when units.unit_type = 'unmapped' then 'ledger'
             else coalesce(methods.cost_method, 'ledger')
         end as cost_method,
-        coalesce(ledger.cost_centres, 0) as cost_centres,
-        coalesce(ledger.pay_substantive_gbp, 0) as pay_substantive_gbp,
-        coalesce(ledger.pay_bank_gbp, 0) as pay_bank_gbp,
-        coalesce(ledger.pay_agency_gbp, 0) as pay_agency_gbp,
-        coalesce(ledger.non_pay_gbp, 0) as non_pay_gbp,
-        coalesce(ledger.pay_gbp, 0) as pay_gbp,
-        coalesce(ledger.ledger_cost_gbp, 0) as ledger_cost_gbp,
-        coalesce(ledger.ledger_unmapped_gbp, 0) as ledger_unmapped_gbp,
-        coalesce(ledger.ledger_excluded_gbp, 0) as ledger_excluded_gbp,
+        {{ zero_if_missing('ledger', ['cost_centres', 'pay_substantive_gbp', 'pay_bank_gbp',
+            'pay_agency_gbp', 'non_pay_gbp', 'pay_gbp', 'ledger_cost_gbp', 'ledger_unmapped_gbp',
+            'ledger_excluded_gbp']) }},
         coalesce(stay_costs.plics_cost_gbp, 0) + coalesce(contact_costs.plics_cost_gbp, 0)
             as plics_cost_gbp,
         coalesce(stay_costs.cost_allocated_gbp, 0) + coalesce(contact_costs.cost_allocated_gbp, 0)
             as cost_allocated_gbp,
-        coalesce(stay_costs.occupied_bed_days, 0) as occupied_bed_days,
-        coalesce(discharges.discharges, 0) as discharges,
-        coalesce(contact_costs.attended_contacts, 0) as attended_contacts,
-        coalesce(contact_costs.attended_contact_minutes, 0) as attended_contact_minutes,
-        coalesce(workforce.wte_total, 0) as wte_total,
-        coalesce(workforce.clinical_wte, 0) as clinical_wte,
-        coalesce(workforce.clinical_wte_substantive, 0) as clinical_wte_substantive,
-        coalesce(workforce.clinical_wte_bank, 0) as clinical_wte_bank,
-        coalesce(workforce.clinical_wte_agency, 0) as clinical_wte_agency,
-        coalesce(workforce.nursing_wte, 0) as nursing_wte
+        {{ zero_if_missing('stay_costs', ['occupied_bed_days']) }},
+        {{ zero_if_missing('discharges', ['discharges']) }},
+        {{ zero_if_missing('contact_costs', ['attended_contacts', 'attended_contact_minutes']) }},
+        {{ zero_if_missing('workforce', ['wte_total', 'clinical_wte', 'clinical_wte_substantive',
+            'clinical_wte_bank', 'clinical_wte_agency', 'nursing_wte']) }}
     from units
     left join ledger
         on {{ same_keys('ledger', 'units', unit_keys) }}
@@ -197,13 +146,12 @@ joined as (
         on units.unit_type = 'ward'
         and {{ same_keys('ward_ref', 'units', ['provider_code', 'period_start']) }}
         and ward_ref.ward_code = units.unit_code
-    left join {{ code_list('bed_type_groups', 'adult_acute') }} as adult_acute
-        on adult_acute.code = ward_ref.ward_bed_type
-    left join teams
+    {{ code_list_join('bed_type_groups', 'adult_acute', 'ward_ref.ward_bed_type') }}
+    left join {{ ref('int_teams') }} as teams
         on units.unit_type = 'team'
         and teams.provider_code = units.provider_code
         and teams.team_code = units.unit_code
-    left join methods
+    left join {{ ref('int_cost_methods') }} as methods
         on {{ same_keys('methods', 'units', ['provider_code', 'period_start', 'unit_type']) }}
 
 )

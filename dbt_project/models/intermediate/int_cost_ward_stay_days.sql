@@ -16,32 +16,14 @@ with bed_days as (
 
 ),
 
-plics as (
-
-    {{ plics_activity_costs('ward_stay_day', 'uniq_ward_stay_id') }}
-
-),
-
-stay_months as (
-
-    select provider_code, period_start, uniq_ward_stay_id from bed_days
-    union
-    select provider_code, period_start, uniq_ward_stay_id from plics
-
-),
-
-stays as (
-
-    select * from {{ ref('int_ward_stays') }}
-
-),
+{{ activity_months_ctes('bed_days', 'ward_stay_day', 'uniq_ward_stay_id') }},
 
 combined as (
 
     select
-        stay_months.provider_code,
-        stay_months.period_start,
-        stay_months.uniq_ward_stay_id,
+        activity_months.provider_code,
+        activity_months.period_start,
+        activity_months.uniq_ward_stay_id,
         stays.ward_code,
         stays.ward_name,
         stays.locality,
@@ -49,13 +31,13 @@ combined as (
         coalesce(stays.is_adult_acute, false) as is_adult_acute,
         coalesce(bed_days.occupied_bed_days, 0) as occupied_bed_days,
         plics.plics_cost_gbp
-    from stay_months
+    from activity_months
     left join bed_days
-        on {{ same_keys('bed_days', 'stay_months', ['provider_code', 'period_start', 'uniq_ward_stay_id']) }}
+        on {{ same_keys('bed_days', 'activity_months', ['provider_code', 'period_start', 'uniq_ward_stay_id']) }}
     left join plics
-        on {{ same_keys('plics', 'stay_months', ['provider_code', 'period_start', 'uniq_ward_stay_id']) }}
-    left join stays
-        on {{ same_keys('stays', 'stay_months', ['provider_code', 'uniq_ward_stay_id']) }}
+        on {{ same_keys('plics', 'activity_months', ['provider_code', 'period_start', 'uniq_ward_stay_id']) }}
+    left join {{ ref('int_ward_stays') }} as stays
+        on {{ same_keys('stays', 'activity_months', ['provider_code', 'uniq_ward_stay_id']) }}
 
 ),
 

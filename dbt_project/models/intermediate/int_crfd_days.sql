@@ -62,12 +62,6 @@ spell_ward as (
 
 ),
 
-months as (
-
-    select * from {{ ref('int_provider_months') }}
-
-),
-
 by_month as (
 
     select
@@ -83,10 +77,8 @@ by_month as (
             ~ "else " ~ add_days('flagged.start_date', 1) ~ " end",
             'least(flagged.end_excl, months.next_period_start)') }} as crfd_days
     from flagged
-    inner join months
-        on months.provider_code = flagged.provider_code
-        and flagged.start_date < months.next_period_start
-        and flagged.end_excl > months.period_start
+    inner join {{ ref('int_provider_months') }} as months
+        on {{ overlaps_month('flagged', 'start_date', 'end_excl') }}
 
 )
 
@@ -100,6 +92,5 @@ select
 from by_month
 left join spell_ward
     on {{ same_keys('spell_ward', 'by_month', ['provider_code', 'uniq_hosp_prov_spell_id']) }}
-left join {{ code_list('bed_type_groups', 'adult_acute') }} as adult_acute
-    on adult_acute.code = spell_ward.bed_type
+{{ code_list_join('bed_type_groups', 'adult_acute', 'spell_ward.bed_type') }}
 where by_month.crfd_days > 0

@@ -12,10 +12,9 @@ qualifying_contacts as (
     -- attended (5, 6) and not by a mechanism the national measure excludes
     select contacts.provider_code, contacts.person_key, contacts.care_cont_date
     from {{ ref('int_care_contacts') }} as contacts
-    inner join {{ code_list('attend_status_groups', 'attended') }} as attended
-        on attended.code = contacts.attend_status
-    left join {{ code_list('consultation_mechanism_groups', 'followup_excluded') }} as excluded
-        on excluded.code = contacts.cons_mechanism_mh
+    {{ code_list_join('attend_status_groups', 'attended', 'contacts.attend_status', kind='inner') }}
+    {{ code_list_join('consultation_mechanism_groups', 'followup_excluded',
+                      'contacts.cons_mechanism_mh', alias='excluded') }}
     where excluded.code is null
 
 ),
@@ -75,14 +74,12 @@ select
 from spells
 left join followed_up
     on {{ same_keys('followed_up', 'spells', ['provider_code', 'uniq_hosp_prov_spell_id']) }}
-left join {{ code_list('bed_type_groups', 'adult_acute') }} as adult_acute
-    on adult_acute.code = spells.discharge_bed_type
-left join {{ code_list('discharge_method_groups', 'readmission_index_excluded') }} as readmission_method
-    on readmission_method.code = spells.discharge_method
-left join {{ code_list('discharge_destination_groups', 'readmission_index_excluded') }}
-    as readmission_destination
-    on readmission_destination.code = spells.discharge_destination
-left join {{ code_list('discharge_method_groups', 'followup_excluded') }} as followup_method
-    on followup_method.code = spells.discharge_method
-left join {{ code_list('discharge_destination_groups', 'followup_excluded') }} as followup_destination
-    on followup_destination.code = spells.discharge_destination
+{{ code_list_join('bed_type_groups', 'adult_acute', 'spells.discharge_bed_type') }}
+{{ code_list_join('discharge_method_groups', 'readmission_index_excluded',
+                  'spells.discharge_method', alias='readmission_method') }}
+{{ code_list_join('discharge_destination_groups', 'readmission_index_excluded',
+                  'spells.discharge_destination', alias='readmission_destination') }}
+{{ code_list_join('discharge_method_groups', 'followup_excluded',
+                  'spells.discharge_method', alias='followup_method') }}
+{{ code_list_join('discharge_destination_groups', 'followup_excluded',
+                  'spells.discharge_destination', alias='followup_destination') }}

@@ -5,13 +5,7 @@
 -- The bed-type groups are those of the LOS metrics (macro los_groups).
 {% set los_groups = los_groups() %}
 
-with periods as (
-
-    select * from {{ ref('int_funnel_periods') }}
-
-),
-
-discharges as (
+with discharges as (
 
     select provider_code, period_start, los_days, is_adult_acute, age_at_discharge
     from {{ ref('int_discharges') }}
@@ -45,9 +39,7 @@ select
     count(*) as discharges,
     avg(grouped.los_days) as mean_los_days,
     stddev_samp(grouped.los_days) as sd_los_days
-from periods
+from {{ ref('int_funnel_periods') }} as periods
 inner join grouped
-    on grouped.provider_code = periods.provider_code
-    and grouped.period_start >= periods.window_start
-    and grouped.period_start <= periods.period_start
+    on {{ month_in_window('grouped', 'periods', 'window_start', 'period_start') }}
 group by periods.provider_code, grouped.bed_type_group, periods.period_type, periods.period_start

@@ -51,9 +51,7 @@ counted as (
         count(*) as months_in_window
     from windows
     inner join provider_months
-        on provider_months.provider_code = windows.provider_code
-        and provider_months.period_start >= windows.window_start
-        and provider_months.period_start <= windows.period_start
+        on {{ month_in_window('provider_months', 'windows', 'window_start', 'period_start') }}
     group by windows.provider_code, windows.period_type, windows.period_start,
              windows.window_start, windows.months_required
 

@@ -1,17 +1,9 @@
 -- One row per hospital provider spell (current version) with admission
 -- method group, length of stay, admission and discharge ward (and so
 -- locality and bed type), age, death date and the person's next spell.
-with spells as (
+with spells as (select * from {{ ref('stg_mhsds__hosp_prov_spell') }}),
 
-    select * from {{ ref('stg_mhsds__hosp_prov_spell') }}
-
-),
-
-stays as (
-
-    select * from {{ ref('int_ward_stays') }}
-
-),
+stays as (select * from {{ ref('int_ward_stays') }}),
 
 mpi as (
 
@@ -92,8 +84,8 @@ enriched as (
         on admission_methods.code = spells.meth_adm_mh_hosp_prov_spell
     left join first_stay
         on {{ same_keys('first_stay', 'spells', ['provider_code', 'uniq_hosp_prov_spell_id']) }}
-    left join {{ code_list('bed_type_groups', 'adult_acute') }} as admission_adult_acute
-        on admission_adult_acute.code = first_stay.bed_type
+    {{ code_list_join('bed_type_groups', 'adult_acute',
+                      'first_stay.bed_type', alias='admission_adult_acute') }}
     left join last_stay
         on {{ same_keys('last_stay', 'spells', ['provider_code', 'uniq_hosp_prov_spell_id']) }}
     left join mpi

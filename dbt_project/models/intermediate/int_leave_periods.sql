@@ -18,31 +18,25 @@
 -- Not "only the records of the spell's latest submission": a leave that ended in
 -- January is not re-sent in February, so its absence from February's submission
 -- does not mean it is gone.
+{%- set leave_tables = [
+    {'leave_type': 'home_leave', 'model': 'stg_mhsds__home_leave',
+     'start': 'start_date_home_leave', 'end': 'end_date_home_leave'},
+    {'leave_type': 'leave_of_absence', 'model': 'stg_mhsds__leave_of_absence',
+     'start': 'start_date_mh_leave_abs', 'end': 'end_date_mh_leave_abs'},
+] %}
 with submitted as (
-
+    {% for leave in leave_tables %}
     select
         provider_code,
         uniq_hosp_prov_spell_id,
-        'home_leave' as leave_type,
-        start_date_home_leave as start_date,
-        coalesce(end_date_home_leave, {{ next_month_start('reporting_period_start') }})
-            as end_excl,
+        '{{ leave.leave_type }}' as leave_type,
+        {{ leave.start }} as start_date,
+        coalesce({{ leave.end }}, {{ next_month_start('reporting_period_start') }}) as end_excl,
         reporting_period_start,
         submission_created
-    from {{ ref('stg_mhsds__home_leave') }}
-
-    union all
-
-    select
-        provider_code,
-        uniq_hosp_prov_spell_id,
-        'leave_of_absence' as leave_type,
-        start_date_mh_leave_abs as start_date,
-        coalesce(end_date_mh_leave_abs, {{ next_month_start('reporting_period_start') }})
-            as end_excl,
-        reporting_period_start,
-        submission_created
-    from {{ ref('stg_mhsds__leave_of_absence') }}
+    from {{ ref(leave.model) }}
+    {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
 
 ),
 

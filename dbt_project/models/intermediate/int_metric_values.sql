@@ -20,11 +20,7 @@
 -- days, whose 3-day window closes inside the month.
 {% set readmission_window_days = 30 %}
 
-with months as (
-
-    select * from {{ ref('int_provider_months') }}
-
-),
+with months as (select * from {{ ref('int_provider_months') }}),
 
 monthly as (
 
@@ -38,9 +34,7 @@ in_range as (
     -- only months the provider submitted
     select monthly.*
     from monthly
-    inner join months
-        on months.provider_code = monthly.provider_code
-        and months.period_start = monthly.period_start
+    inner join months on {{ same_keys('months', 'monthly', ['provider_code', 'period_start']) }}
 
 ),
 
@@ -101,9 +95,7 @@ complete_windows as (
     select windows.provider_code, windows.period_type, windows.window_start, windows.window_end
     from windows
     inner join months
-        on months.provider_code = windows.provider_code
-        and months.period_start >= windows.window_start
-        and months.period_start <= windows.window_end
+        on {{ month_in_window('months', 'windows', 'window_start', 'window_end') }}
     group by windows.provider_code, windows.period_type, windows.window_start, windows.window_end
     having count(*) = max(case when windows.period_type = 'quarter' then 3 else 12 end)
 
@@ -125,9 +117,7 @@ metric_windows as (
                  when m.period_start = w.window_end then m.numerator else 0 end) as numerator
     from windowed_monthly as m
     inner join complete_windows as w
-        on w.provider_code = m.provider_code
-        and m.period_start >= w.window_start
-        and m.period_start <= w.window_end
+        on {{ month_in_window('m', 'w', 'window_start', 'window_end') }}
     group by m.metric_id, w.period_type, w.window_start, w.window_end, m.provider_code,
              m.level, m.unit_code, m.bed_type_group
 
@@ -154,9 +144,7 @@ windowed as (
 cost_rows as (
 
     -- cost, workforce and productivity metrics (int_metric_values_cost)
-    select
-        metric_id, period_start, period_type, provider_code, level, unit_code, unit_name,
-        bed_type_group, numerator, denominator, value_kind
+    select {{ metric_row_columns() | join(', ') }}, value_kind
     from {{ ref('int_metric_values_cost') }}
 
 ),
@@ -195,19 +183,7 @@ quality_index as (
 
 )
 
-select
-    all_rows.metric_id,
-    all_rows.period_start,
-    all_rows.period_type,
-    all_rows.provider_code,
-    all_rows.level,
-    all_rows.unit_code,
-    all_rows.unit_name,
-    all_rows.bed_type_group,
-    all_rows.numerator,
-    all_rows.denominator,
-    {{ metric_value('all_rows.numerator', 'all_rows.denominator', 'all_rows.value_kind',
-                    'catalogue.unit') }} as value,
+select{{ metric_row_with_value('all_rows') }},
     case
         -- the month's last day (next month's first - 1) + 30 days <= the latest month end
         when all_rows.metric_id in {{ metric_id_list('complete_outcome_window_30d') }}

@@ -13,11 +13,7 @@
 -- real input / mean monthly base-period real input; productivity_index(_quality_adjusted)
 -- = 100 x output index / input index (12-month sums and means for rolling_12m).
 
-with months as (
-
-    select * from {{ ref('int_provider_months') }}
-
-),
+with months as (select * from {{ ref('int_provider_months') }}),
 
 units as (
 
@@ -58,11 +54,7 @@ team_units as (
 
 ),
 
-oap as (
-
-    select * from {{ ref('int_cost_oap_months') }}
-
-),
+oap as (select * from {{ ref('int_cost_oap_months') }}),
 
 monthly as (
 
@@ -77,9 +69,7 @@ in_range as (
     -- only months the provider submitted
     select monthly.*
     from monthly
-    inner join months
-        on months.provider_code = monthly.provider_code
-        and months.period_start = monthly.period_start
+    inner join months on {{ same_keys('months', 'monthly', ['provider_code', 'period_start']) }}
 
 ),
 
@@ -96,12 +86,6 @@ oap_zero_filled as (
     -- OAP cost is 0 (not missing) in a submitted month without OAP bed days,
     -- like the OAP counts of int_metric_values
     {{ zero_fill('months', 'in_range', 'oap_zero_combos') }}
-
-),
-
-productivity as (
-
-    select * from {{ ref('int_productivity_index') }}
 
 ),
 
@@ -129,7 +113,7 @@ index_rows as (
         cast({{ num }} as double) as numerator,
         cast({{ den }} as double) as denominator,
         '{{ kinds[metric_id] }}' as value_kind
-    from productivity
+    from {{ ref('int_productivity_index') }} as productivity
     where {{ num }} is not null and {{ den }} is not null
     {%- if not loop.last %}
     union all
@@ -154,19 +138,7 @@ all_rows as (
 
 )
 
-select
-    all_rows.metric_id,
-    all_rows.period_start,
-    all_rows.period_type,
-    all_rows.provider_code,
-    all_rows.level,
-    all_rows.unit_code,
-    all_rows.unit_name,
-    all_rows.bed_type_group,
-    all_rows.numerator,
-    all_rows.denominator,
-    {{ metric_value('all_rows.numerator', 'all_rows.denominator', 'all_rows.value_kind',
-                    'catalogue.unit') }} as value,
+select{{ metric_row_with_value('all_rows') }},
     all_rows.value_kind
 from all_rows
 left join catalogue

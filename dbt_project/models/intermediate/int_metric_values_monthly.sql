@@ -63,11 +63,7 @@ admissions as (
 
 ),
 
-discharges as (
-
-    select * from {{ ref('int_discharges') }}
-
-),
+discharges as (select * from {{ ref('int_discharges') }}),
 
 followups as (
 
@@ -84,32 +80,18 @@ followups as (
 
 ),
 
-oap as (
+oap as (select * from {{ ref('int_oap_months') }}),
 
-    select * from {{ ref('int_oap_months') }}
+contacts as (select * from {{ ref('int_care_contacts') }}),
 
-),
-
-contacts as (
-
-    select * from {{ ref('int_care_contacts') }}
-
-),
-
-open_referrals as (
-
-    select * from {{ ref('int_referrals_month_end') }}
-
-),
+open_referrals as (select * from {{ ref('int_referrals_month_end') }}),
 
 new_referrals as (
 
     select
         refs.provider_code,
         {{ month_start('refs.referral_request_received_date') }} as period_start,
-        refs.uniq_care_prof_team_local_id as team_code,
-        coalesce(teams.team_name, refs.uniq_care_prof_team_local_id) as team_name,
-        coalesce(teams.locality, 'Unknown') as locality
+        {{ team_unit_columns('refs.uniq_care_prof_team_local_id') }}
     from {{ ref('stg_mhsds__referral') }} as refs
     left join {{ ref('int_teams') }} as teams
         on teams.provider_code = refs.provider_code

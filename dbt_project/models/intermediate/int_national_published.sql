@@ -12,11 +12,7 @@
 --
 -- measure_value: the published value as a number, null when suppressed ('*');
 -- measure_value_published keeps the text as published.
-with published as (
-
-    select * from {{ ref('stg_national__national_publication') }}
-
-),
+with published as (select * from {{ ref('stg_national__national_publication') }}),
 
 file_periods as (
 

@@ -4,11 +4,7 @@
 -- national breakdowns, for the measures we compute.
 {% set rank_of = "case {} when 'Final' then 1 when 'Performance' then 2 else 3 end" %}
 
-with published as (
-
-    select * from {{ ref('int_national_published') }}
-
-),
+with published as (select * from {{ ref('int_national_published') }}),
 
 catalogue as (
 

@@ -1,18 +1,6 @@
 -- Inappropriate out-of-area placements by month: bed days clipped to the
 -- month (open placements run to month end + 1), started, ended and active
 -- at month end, and cost where the daily price is known.
-with placements as (
-
-    select * from {{ ref('int_oap_placements') }}
-
-),
-
-months as (
-
-    select * from {{ ref('int_provider_months') }}
-
-)
-
 select
     placements.provider_code,
     placements.placement_id,
@@ -35,8 +23,8 @@ select
         * greatest({{ clipped_days('placements.start_date', 'placements.end_excl',
                                    'months.period_start', 'months.next_period_start') }}, 0)
         as oap_cost_gbp
-from placements
-inner join months
+from {{ ref('int_oap_placements') }} as placements
+inner join {{ ref('int_provider_months') }} as months
     on months.provider_code = placements.provider_code
     and placements.start_date <= months.period_end
     and placements.end_excl >= months.period_start

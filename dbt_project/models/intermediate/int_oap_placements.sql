@@ -110,7 +110,6 @@ select
     placements.daily_cost_gbp,
     coalesce(person_locality.locality, 'Unknown') as locality
 from placements
-left join {{ code_list('bed_type_groups', 'adult_acute') }} as adult_acute
-    on adult_acute.code = placements.bed_type
+{{ code_list_join('bed_type_groups', 'adult_acute', 'placements.bed_type') }}
 left join {{ ref('int_person_locality') }} as person_locality
     on {{ same_keys('person_locality', 'placements', ['provider_code', 'person_key']) }}

@@ -11,43 +11,29 @@
 -- Cost that reached no activity (a ward without occupied bed days, a team
 -- without attended contacts, unmapped costs) is not here: it counts in the
 -- input, not in the output weights. Only months of int_productivity_periods.
-with stays as (
+{% set activities = [
+    {'model': 'int_cost_ward_stay_days', 'unit': 'ward_code', 'activity_type': 'bed_day',
+     'category': 'bed_type', 'quantity': 'occupied_bed_days'},
+    {'model': 'int_cost_contacts', 'unit': 'team_code', 'activity_type': 'attended_contact',
+     'category': 'team_type', 'quantity': 'attended_contacts'},
+] %}
 
+with activity as (
+    {% for activity in activities %}
     select
         provider_code,
         period_start,
         coalesce(locality, 'Unknown') as locality,
-        'bed_day' as activity_type,
-        coalesce(bed_type, 'unknown') as category_code,
-        sum(occupied_bed_days) as quantity,
+        '{{ activity.activity_type }}' as activity_type,
+        coalesce({{ activity.category }}, 'unknown') as category_code,
+        sum({{ activity.quantity }}) as quantity,
         sum(cost_gbp) as cost_gbp
-    from {{ ref('int_cost_ward_stay_days') }}
-    where ward_code is not null
-    group by provider_code, period_start, coalesce(locality, 'Unknown'), coalesce(bed_type, 'unknown')
-
-),
-
-contacts as (
-
-    select
-        provider_code,
-        period_start,
-        coalesce(locality, 'Unknown') as locality,
-        'attended_contact' as activity_type,
-        coalesce(team_type, 'unknown') as category_code,
-        sum(attended_contacts) as quantity,
-        sum(cost_gbp) as cost_gbp
-    from {{ ref('int_cost_contacts') }}
-    where team_code is not null
-    group by provider_code, period_start, coalesce(locality, 'Unknown'), coalesce(team_type, 'unknown')
-
-),
-
-activity as (
-
-    select * from stays
-    union all
-    select * from contacts
+    from {{ ref(activity.model) }}
+    where {{ activity.unit }} is not null
+    group by provider_code, period_start, coalesce(locality, 'Unknown'),
+        coalesce({{ activity.category }}, 'unknown')
+    {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
 
 )
 

@@ -16,23 +16,9 @@
 --   (int_discharges: readmission by discharge month, 72-hour follow-up by its
 --   reporting month).
 {%- set series = var('deflator_series', 'flat_placeholder') %}
-with periods as (
+with periods as (select * from {{ ref('int_productivity_periods') }}),
 
-    select * from {{ ref('int_productivity_periods') }}
-
-),
-
-activity as (
-
-    select * from {{ ref('int_productivity_activity') }}
-
-),
-
-unit_costs as (
-
-    select * from {{ ref('int_productivity_unit_costs') }}
-
-),
+unit_costs as (select * from {{ ref('int_productivity_unit_costs') }}),
 
 valued as (
 
@@ -44,7 +30,7 @@ valued as (
         activity.activity_type,
         activity.quantity * own_costs.unit_cost_gbp as value_own,
         activity.quantity * prev_costs.unit_cost_gbp as value_prev
-    from activity
+    from {{ ref('int_productivity_activity') }} as activity
     left join unit_costs as own_costs
         on {{ same_keys('own_costs', 'activity', ['provider_code', 'link_period', 'activity_type', 'category_code']) }}
     left join unit_costs as prev_costs

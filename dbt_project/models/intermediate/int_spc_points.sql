@@ -111,11 +111,7 @@ series_points as (
 
 ),
 
-changes as (
-
-    select * from {{ ref('spc_process_changes') }}
-
-),
+changes as (select * from {{ ref('spc_process_changes') }}),
 
 phase_of_point as (
 
@@ -168,22 +164,12 @@ phased as (
         end as phase_reason
     from series_points
     inner join phase_of_point
-        on phase_of_point.metric_id = series_points.metric_id
-        and phase_of_point.provider_code = series_points.provider_code
-        and phase_of_point.level = series_points.level
-        and phase_of_point.unit_code = series_points.unit_code
-        and phase_of_point.bed_type_group = series_points.bed_type_group
-        and phase_of_point.period_start = series_points.period_start
+        on {{ same_keys('phase_of_point', 'series_points', spc_chart_key_names() + ['period_start']) }}
     left join phase_reasons as specific
-        on specific.provider_code = series_points.provider_code
-        and specific.level = series_points.level
-        and specific.unit_code = series_points.unit_code
-        and specific.metric_id = series_points.metric_id
+        on {{ same_keys('specific', 'series_points', ['provider_code', 'level', 'unit_code', 'metric_id']) }}
         and specific.change_month = phase_of_point.phase_change_month
     left join phase_reasons as general
-        on general.provider_code = series_points.provider_code
-        and general.level = series_points.level
-        and general.unit_code = series_points.unit_code
+        on {{ same_keys('general', 'series_points', ['provider_code', 'level', 'unit_code']) }}
         and general.metric_id is null
         and general.change_month = phase_of_point.phase_change_month
 
@@ -276,34 +262,11 @@ flagged as (
 )
 
 select
-    metric_id,
-    provider_code,
-    level,
-    unit_code,
-    unit_name,
-    bed_type_group,
-    period_start,
-    point_index,
-    n_points,
-    phase,
-    phase_reason,
-    phase_point_index,
-    n_baseline_points,
-    is_zero_filled,
-    is_complete,
-    value,
+    {{ spc_point_columns() }},
     step,
     moving_range,
     moving_range_in_baseline,
-    moving_range_excluded,
-    mean_moving_range_unscreened,
-    mean_moving_range,
-    mean,
-    lower_process_limit,
-    upper_process_limit,
-    lower_two_thirds,
-    upper_two_thirds,
-    relative_to_mean,
+    {{ spc_limit_columns() }},
     outside_limits,
     -- beyond a two-thirds limit but not outside the process limits
     -- (NHSRplotthedots' close_to_limits)

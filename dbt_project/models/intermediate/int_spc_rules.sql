@@ -38,21 +38,9 @@ pattern_ends as (
     select
         points.*,
         -- this point closes `shift` consecutive points on the same side of the mean
-        case
-            when rule_side <> 0
-                and count(rule_side) over {{ spc_window('rows between ' ~ (shift - 1) ~ ' preceding and current row') }} = {{ shift }}
-                and min(rule_side) over {{ spc_window('rows between ' ~ (shift - 1) ~ ' preceding and current row') }}
-                    = max(rule_side) over {{ spc_window('rows between ' ~ (shift - 1) ~ ' preceding and current row') }}
-            then 1 else 0
-        end as ends_run,
+        {{ spc_closes_run('rule_side', shift) }} as ends_run,
         -- this point closes `moves` consecutive moves in the same direction
-        case
-            when rule_step <> 0
-                and count(rule_step) over {{ spc_window('rows between ' ~ (moves - 1) ~ ' preceding and current row') }} = {{ moves }}
-                and min(rule_step) over {{ spc_window('rows between ' ~ (moves - 1) ~ ' preceding and current row') }}
-                    = max(rule_step) over {{ spc_window('rows between ' ~ (moves - 1) ~ ' preceding and current row') }}
-            then 1 else 0
-        end as ends_trend,
+        {{ spc_closes_run('rule_step', moves) }} as ends_trend,
         -- this point closes 3 points, all on one side of the mean, 2+ beyond two-thirds
         case
             when count(*) over {{ spc_window('rows between 2 preceding and current row') }} = 3
@@ -94,32 +82,9 @@ trend_direction as (
 )
 
 select
-    metric_id,
-    provider_code,
-    level,
-    unit_code,
-    unit_name,
-    bed_type_group,
-    period_start,
-    point_index,
-    n_points,
-    phase,
-    phase_reason,
-    phase_point_index,
-    n_baseline_points,
-    is_zero_filled,
-    is_complete,
-    value,
+    {{ spc_point_columns() }},
     moving_range,
-    moving_range_excluded,
-    mean_moving_range_unscreened,
-    mean_moving_range,
-    mean,
-    lower_process_limit,
-    upper_process_limit,
-    lower_two_thirds,
-    upper_two_thirds,
-    relative_to_mean,
+    {{ spc_limit_columns() }},
     rule_beyond_two_thirds as beyond_two_thirds,
     rule_outside_limits as outside_limits,
     run_of_seven,

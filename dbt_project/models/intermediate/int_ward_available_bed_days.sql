@@ -4,17 +4,9 @@
 -- commissioned beds x the days each ward reference row is effective in the
 -- month (capacity_basis 'commissioned_beds'). Closed bed days come with the
 -- MHS903 basis only; they are null where the ward-month has none.
-with wards as (
+with wards as (select * from {{ ref('int_wards') }}),
 
-    select * from {{ ref('int_wards') }}
-
-),
-
-months as (
-
-    select * from {{ ref('int_provider_months') }}
-
-),
+months as (select * from {{ ref('int_provider_months') }}),
 
 commissioned as (
 
@@ -31,12 +23,8 @@ commissioned as (
                                                      'months.period_start', 'months.next_period_start') }})
             as commissioned_bed_days
     from wards
-    inner join months
-        on months.provider_code = wards.provider_code
-        and wards.effective_from < months.next_period_start
-        and wards.effective_to_excl > months.period_start
-    left join {{ code_list('bed_type_groups', 'adult_acute') }} as adult_acute
-        on adult_acute.code = wards.ward_bed_type
+    inner join months on {{ overlaps_month('wards', 'effective_from', 'effective_to_excl') }}
+    {{ code_list_join('bed_type_groups', 'adult_acute', 'wards.ward_bed_type') }}
     group by wards.provider_code, wards.ward_code, months.period_start
 
 ),
@@ -107,5 +95,5 @@ left join ward_details
 left join latest_ward_row as latest
     on {{ same_keys('latest', 'ward_months', ['provider_code', 'ward_code']) }}
     and latest.row_rank = 1
-left join {{ code_list('bed_type_groups', 'adult_acute') }} as latest_adult_acute
-    on latest_adult_acute.code = latest.ward_bed_type
+{{ code_list_join('bed_type_groups', 'adult_acute',
+                  'latest.ward_bed_type', alias='latest_adult_acute') }}

@@ -3,19 +3,7 @@
 -- month end + 1); open stays run to month end + 1. Leave is clipped the
 -- same way and also to the ward stay, so it is attributed to the ward the
 -- patient was on.
-with stays as (
-
-    select * from {{ ref('int_ward_stays') }}
-
-),
-
-months as (
-
-    select * from {{ ref('int_provider_months') }}
-
-),
-
-stay_months as (
+with stay_months as (
 
     select
         stays.provider_code,
@@ -33,11 +21,9 @@ stay_months as (
         {{ clipped_days('stays.start_date', 'stays.end_excl',
                         'months.period_start', 'months.next_period_start') }}
             as occupied_bed_days
-    from stays
-    inner join months
-        on months.provider_code = stays.provider_code
-        and stays.start_date < months.next_period_start
-        and stays.end_excl > months.period_start
+    from {{ ref('int_ward_stays') }} as stays
+    inner join {{ ref('int_provider_months') }} as months
+        on {{ overlaps_month('stays', 'start_date', 'end_excl') }}
 
 ),
 

@@ -2,18 +2,6 @@
 -- date: the end date, or (while open) the end of the last month the record
 -- was submitted in, so a stay that stops being submitted is not counted
 -- forever.
-with stays as (
-
-    select * from {{ ref('stg_mhsds__ward_stay') }}
-
-),
-
-wards as (
-
-    select * from {{ ref('int_wards') }}
-
-)
-
 select
     stays.provider_code,
     stays.uniq_ward_stay_id,
@@ -31,10 +19,10 @@ select
         {{ next_month_start('stays.reporting_period_start') }}
     ) as end_excl,
     stays.reporting_period_start as last_submitted_period
-from stays
-left join wards
+from {{ ref('stg_mhsds__ward_stay') }} as stays
+left join {{ ref('int_wards') }} as wards
     on {{ same_keys('wards', 'stays', ['provider_code', 'ward_code']) }}
     and stays.start_date_ward_stay >= wards.effective_from
     and stays.start_date_ward_stay < wards.effective_to_excl
-left join {{ code_list('bed_type_groups', 'adult_acute') }} as adult_acute
-    on adult_acute.code = coalesce(stays.mh_admitted_patient_class, wards.ward_bed_type)
+{{ code_list_join('bed_type_groups', 'adult_acute',
+                  'coalesce(stays.mh_admitted_patient_class, wards.ward_bed_type)') }}

@@ -10,14 +10,7 @@
 -- scientific and therapeutic, support to clinical; not admin, estates or
 -- students); nursing = Nursing and Midwifery Registered only (registered
 -- nurses; support_to_clinical is not counted).
-with staff_groups as (
-
-    select esr_staff_group, metric_staff_group, clinical
-    from {{ ref('esr_staff_groups') }}
-
-),
-
-staff as (
+with staff as (
 
     -- a left join: a group of the contract missing from the seed still counts in
     -- wte_total (and the seed's tests plus tests/ingest keep the two in step)
@@ -30,7 +23,7 @@ staff as (
         s.contract_type,
         cast(s.wte as double) as wte
     from {{ ref('stg_workforce__staff_in_post') }} as s
-    left join staff_groups
+    left join {{ ref('esr_staff_groups') }} as staff_groups
         on staff_groups.esr_staff_group = s.staff_group
 
 ),

@@ -212,5 +212,4 @@ select
     end as parent_unit_key,
     units.in_reference
 from units
-left join {{ code_list('bed_type_groups', 'adult_acute') }} as adult_acute
-    on adult_acute.code = units.bed_type_code
+{{ code_list_join('bed_type_groups', 'adult_acute', 'units.bed_type_code') }}

@@ -4,11 +4,7 @@
 -- commissioned bed days and MHS903's temporarily closed bed days. A provider or
 -- locality whose wards differ in basis is 'mixed'; its ward rows say which is
 -- which. Aggregates only. Published as bed_capacity.
-with capacity as (
-
-    select * from {{ ref('int_ward_available_bed_days') }}
-
-),
+with capacity as (select * from {{ ref('int_ward_available_bed_days') }}),
 
 by_level as (
 

@@ -1,11 +1,7 @@
 -- Clinically-ready-for-discharge days (MHS26 rule, int_crfd_days) by delay
 -- reason and attribution, per provider, locality and ward and month: the
 -- "bed days lost to delays, by reason" view. Aggregates only.
-with crfd as (
-
-    select * from {{ ref('int_crfd_days') }}
-
-),
+with crfd as (select * from {{ ref('int_crfd_days') }}),
 
 by_level as (
 

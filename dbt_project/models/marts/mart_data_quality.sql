@@ -13,17 +13,12 @@
 --                         rejected (numerator 1, denominator 1)
 --   dq_score              DQMI-style score of the MHSDS submission: sum of item
 --                         scores / items scored (table and field 'all')
-with fields as (
-
-    select * from {{ ref('int_dq_fields') }}
-
-),
+-- Every measure's rows have the columns of dq_measure_columns (macros/columns.sql).
+with fields as (select * from {{ ref('int_dq_fields') }}),
 
 completeness as (
 
-    select provider_code, period_start, table_name, field_name,
-           'completeness' as measure, cast(null as {{ dbt.type_string() }}) as detail,
-           cast(non_null_rows as double) as numerator, cast(applicable_rows as double) as denominator
+    select {{ dq_measure_columns('completeness', 'non_null_rows', 'applicable_rows') }}
     from fields
     where file_status = 'loaded' and applicable_rows > 0
 
@@ -31,9 +26,7 @@ completeness as (
 
 validity as (
 
-    select provider_code, period_start, table_name, field_name,
-           'validity' as measure, cast(null as {{ dbt.type_string() }}) as detail,
-           cast(rows_in - quarantined_rows as double) as numerator, cast(rows_in as double) as denominator
+    select {{ dq_measure_columns('validity', 'rows_in - quarantined_rows', 'rows_in') }}
     from fields
     where file_status = 'loaded' and rows_in > 0
 
@@ -41,9 +34,7 @@ validity as (
 
 rejected as (
 
-    select distinct provider_code, period_start, table_name, 'all' as field_name,
-           'file_rejected' as measure, cast(null as {{ dbt.type_string() }}) as detail,
-           cast(1 as double) as numerator, cast(1 as double) as denominator
+    select distinct {{ dq_measure_columns('file_rejected', '1', '1', field_name="'all'") }}
     from fields
     where file_status = 'rejected'
 
@@ -51,19 +42,16 @@ rejected as (
 
 referential as (
 
-    select provider_code, period_start, table_name, field_name,
-           'referential_integrity' as measure, reference as detail,
-           cast(rows_found as double) as numerator, cast(rows_checked as double) as denominator
+    select {{ dq_measure_columns('referential_integrity', 'rows_found', 'rows_checked',
+                                detail='reference') }}
     from {{ ref('int_dq_referential_integrity') }}
 
 ),
 
 nhs_numbers as (
 
-    select provider_code, period_start, table_name, 'NHSNumber' as field_name,
-           'nhs_number_valid' as measure, cast(null as {{ dbt.type_string() }}) as detail,
-           cast(nhs_numbers_valid as double) as numerator,
-           cast(nhs_numbers_present as double) as denominator
+    select {{ dq_measure_columns('nhs_number_valid', 'nhs_numbers_valid', 'nhs_numbers_present',
+                                field_name="'NHSNumber'") }}
     from {{ ref('int_dq_nhs_numbers') }}
     where nhs_numbers_present > 0
 
@@ -71,18 +59,15 @@ nhs_numbers as (
 
 quarantined_by_reason as (
 
-    select provider_code, period_start, table_name, field_name,
-           'rows_quarantined' as measure, reason as detail,
-           cast(rows_quarantined as double) as numerator, cast(rows_in as double) as denominator
+    select {{ dq_measure_columns('rows_quarantined', 'rows_quarantined', 'rows_in', detail='reason') }}
     from {{ ref('int_dq_quarantine_reasons') }}
 
 ),
 
 quarantined_by_file as (
 
-    select provider as provider_code, period_start, table_name, 'all' as field_name,
-           'rows_quarantined' as measure, cast(null as {{ dbt.type_string() }}) as detail,
-           cast(rows_quarantined as double) as numerator, cast(rows_in as double) as denominator
+    select {{ dq_measure_columns('rows_quarantined', 'rows_quarantined', 'rows_in',
+                                provider_code='provider', field_name="'all'") }}
     from {{ source('meta', 'manifest') }}
     where status = 'loaded'
       and provider is not null
@@ -93,9 +78,8 @@ quarantined_by_file as (
 
 scores as (
 
-    select provider_code, period_start, 'all' as table_name, 'all' as field_name,
-           'dq_score' as measure, cast(null as {{ dbt.type_string() }}) as detail,
-           cast(item_score_sum as double) as numerator, cast(items_scored as double) as denominator
+    select {{ dq_measure_columns('dq_score', 'item_score_sum', 'items_scored',
+                                table_name="'all'", field_name="'all'") }}
     from {{ ref('int_dq_submission_scores') }}
 
 ),

@@ -18,27 +18,10 @@
 -- medians, indices, percentages of money such as agency_pay_pct) have no funnel,
 -- except a count row that carries an exposure denominator (poisson).
 {% set levels = ['locality', 'ward', 'team'] %}
+{#- one metric's figure for a provider in one period -#}
+{% set provider_keys = ['metric_id', 'provider_code', 'bed_type_group', 'period_type', 'period_start'] %}
 
-with catalogue as (
-
-    select metric_id, value_kind, unit
-    from {{ ref('metric_catalogue') }}
-
-),
-
-periods as (
-
-    select * from {{ ref('int_funnel_periods') }}
-
-),
-
-spread as (
-
-    select * from {{ ref('int_funnel_los_sd') }}
-
-),
-
-monthly as (
+with monthly as (
 
     select
         metric_values.metric_id,
@@ -61,7 +44,7 @@ monthly as (
         end as method,
         case when catalogue.unit = 'percent' then 100.0 else 1.0 end as scale
     from {{ ref('int_metric_values') }} as metric_values
-    inner join catalogue
+    inner join {{ ref('metric_catalogue') }} as catalogue
         on catalogue.metric_id = metric_values.metric_id
     where metric_values.period_type = 'month'
       -- an unfinished period (30-day readmission of the newest months) is biased low:
@@ -89,7 +72,7 @@ in_period as (
         monthly.method,
         monthly.scale
     from monthly
-    inner join periods
+    inner join {{ ref('int_funnel_periods') }} as periods
         on periods.provider_code = monthly.provider_code
         and monthly.period_start >= periods.window_start
         and monthly.period_start <= periods.period_start
@@ -164,24 +147,11 @@ with_overall as (
         spread.sd_los_days as overall_sd
     from units
     left join provider_overall
-        on provider_overall.metric_id = units.metric_id
-        and provider_overall.provider_code = units.provider_code
-        and provider_overall.bed_type_group = units.bed_type_group
-        and provider_overall.period_type = units.period_type
-        and provider_overall.period_start = units.period_start
+        on {{ same_keys('provider_overall', 'units', provider_keys) }}
     left join level_pooled
-        on level_pooled.metric_id = units.metric_id
-        and level_pooled.provider_code = units.provider_code
-        and level_pooled.level = units.level
-        and level_pooled.bed_type_group = units.bed_type_group
-        and level_pooled.period_type = units.period_type
-        and level_pooled.period_start = units.period_start
-    left join spread
-        on spread.metric_id = units.metric_id
-        and spread.provider_code = units.provider_code
-        and spread.bed_type_group = units.bed_type_group
-        and spread.period_type = units.period_type
-        and spread.period_start = units.period_start
+        on {{ same_keys('level_pooled', 'units', provider_keys + ['level']) }}
+    left join {{ ref('int_funnel_los_sd') }} as spread
+        on {{ same_keys('spread', 'units', provider_keys) }}
     where units.denominator > 0
 
 ),

@@ -3,17 +3,9 @@
 -- exact; measure_value_rounded is the value as NHS England would publish it below England
 -- level (count measures: under 5 '*', else the nearest 5; percentages, means and medians:
 -- '*' when a measure they are suppressed on is under 5, else 0 dp).
-with measure_values as (
+with measure_values as (select * from {{ ref('int_national_measure_values') }}),
 
-    select * from {{ ref('int_national_measure_values') }}
-
-),
-
-catalogue as (
-
-    select * from {{ ref('national_measure_catalogue') }}
-
-),
+catalogue as (select * from {{ ref('national_measure_catalogue') }}),
 
 periods as (
 

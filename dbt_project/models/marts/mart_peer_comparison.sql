@@ -14,11 +14,7 @@ with published as (
 
 ),
 
-peer as (
-
-    select * from {{ ref('peer_measures') }}
-
-),
+peer as (select * from {{ ref('peer_measures') }}),
 
 local_providers as (
 

@@ -16,13 +16,7 @@
 {% set min_points = spc_setting('min_points') %}
 {% set rebase_points = spc_setting('rebase_points') %}
 
-with points as (
-
-    select * from {{ ref('int_spc_rules') }}
-
-),
-
-catalogue as (
+with catalogue as (
 
     select metric_id, better_direction, target_value, target_type
     from {{ ref('metric_catalogue') }}
@@ -53,7 +47,7 @@ typed as (
                     then 'special_cause_improvement' else 'special_cause_concern' end
             else 'special_cause_neither'
         end as point_type
-    from points
+    from {{ ref('int_spc_rules') }} as points
     left join catalogue
         on catalogue.metric_id = points.metric_id
 

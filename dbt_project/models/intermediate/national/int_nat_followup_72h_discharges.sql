@@ -174,13 +174,12 @@ discharges as (
     left join ward_stays as bed
         on {{ same_keys('bed', 'hosp', ['measure_month', 'provider_code', 'person_key', 'uniq_hosp_prov_spell_id']) }}
         and bed.bed_rn = 1
-    left join {{ code_list('discharge_method_groups', 'nhse_followup_excluded') }} as excluded_method
-        on excluded_method.code = hosp.meth_of_disch_mh_hosp_prov_spell
-    left join {{ code_list('discharge_destination_groups', 'nhse_followup_excluded') }}
-        as excluded_destination
-        on excluded_destination.code = hosp.dest_of_disch_hosp_prov_spell
-    left join {{ code_list('bed_type_groups', 'nhse_followup_acute_bed') }} as acute_bed
-        on acute_bed.code = bed.mh_admitted_patient_class
+    {{ code_list_join('discharge_method_groups', 'nhse_followup_excluded',
+                      'hosp.meth_of_disch_mh_hosp_prov_spell', alias='excluded_method') }}
+    {{ code_list_join('discharge_destination_groups', 'nhse_followup_excluded',
+                      'hosp.dest_of_disch_hosp_prov_spell', alias='excluded_destination') }}
+    {{ code_list_join('bed_type_groups', 'nhse_followup_acute_bed',
+                      'bed.mh_admitted_patient_class', alias='acute_bed') }}
     where hosp.disch_date_hosp_prov_spell >= {{ add_days('hosp.measure_month', -4) }}
       and hosp.disch_date_hosp_prov_spell <= {{ add_days('hosp.next_month', -5) }}
 
@@ -283,11 +282,10 @@ follow_up_contacts as (
         contacts.person_key,
         contacts.care_cont_date as event_date
     from {{ ref('stg_mhsds__care_contact_submitted') }} as contacts
-    inner join {{ code_list('attend_status_groups', 'nhse_attended') }} as attended
-        on attended.code = contacts.attend_status
-    inner join {{ code_list('consultation_mechanism_groups', 'nhse_followup_included') }}
-        as mechanisms
-        on mechanisms.code = contacts.cons_mechanism_mh
+    {{ code_list_join('attend_status_groups', 'nhse_attended',
+                      'contacts.attend_status', alias='attended', kind='inner') }}
+    {{ code_list_join('consultation_mechanism_groups', 'nhse_followup_included',
+                      'contacts.cons_mechanism_mh', alias='mechanisms', kind='inner') }}
 
 ),
 
@@ -362,12 +360,6 @@ deaths as (
         r.measure_month, r.provider_code, r.person_key, r.uniq_serv_req_id,
         r.uniq_hosp_prov_spell_id, r.responsible_provider
 
-),
-
-wards as (
-
-    select * from {{ ref('int_wards') }}
-
 )
 
 select
@@ -412,7 +404,7 @@ left join deaths
     on {{ same_keys('deaths', 'r', discharge_keys + ['responsible_provider']) }}
 left join first_follow_up as f
     on {{ same_keys('f', 'r', discharge_keys) }}
-left join wards
+left join {{ ref('int_wards') }} as wards
     on wards.provider_code = d.provider_code
     and wards.ward_code = d.bed_ward_code
     and {{ in_effect_on('wards', 'd.disch_date_hosp_prov_spell') }}

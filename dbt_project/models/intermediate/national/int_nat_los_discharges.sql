@@ -90,12 +90,6 @@ mpi as (
 
 ),
 
-wards as (
-
-    select * from {{ ref('int_wards') }}
-
-),
-
 joined as (
 
     select
@@ -141,8 +135,8 @@ select
     wards.locality,
     cast(null as {{ dbt.type_string() }}) as sending_provider
 from joined
-left join wards
+left join {{ ref('int_wards') }} as wards
     on {{ same_keys('wards', 'joined', ['provider_code', 'ward_code']) }}
     and {{ in_effect_on('wards', 'joined.disch_date') }}
-left join {{ code_list('bed_type_groups', 'nhse_los_acute_bed') }} as acute_bed
-    on acute_bed.code = joined.mh_admitted_patient_class
+{{ code_list_join('bed_type_groups', 'nhse_los_acute_bed',
+                  'joined.mh_admitted_patient_class', alias='acute_bed') }}

@@ -14,13 +14,7 @@
 -- int_nat_los_discharges (disch_date, superseded_month).
 -- Ward and locality (local breakdowns only): the spell's ward stay ending on the discharge
 -- date, a 200-202 one first, then the latest started (ward stay id breaks ties).
-with discharges as (
-
-    select * from {{ ref('int_nat_los_discharges') }}
-
-),
-
-ranked as (
+with ranked as (
 
     select
         discharges.*,
@@ -34,7 +28,7 @@ ranked as (
                 start_date_ward_stay desc,
                 uniq_ward_stay_id desc
         ) as ward_rank
-    from discharges
+    from {{ ref('int_nat_los_discharges') }} as discharges
 
 )
 

@@ -44,12 +44,6 @@ referrals as (
 
 ),
 
-teams as (
-
-    select * from {{ ref('int_teams') }}
-
-),
-
 in_scope as (
 
     select
@@ -80,7 +74,7 @@ select
     in_scope.cons_mechanism_mh,
     attended.code is not null as is_attended
 from in_scope
-left join {{ code_list('attend_status_groups', 'nhse_attended') }} as attended
-    on attended.code = in_scope.attend_status
-left join teams
+{{ code_list_join('attend_status_groups', 'nhse_attended',
+                  'in_scope.attend_status', alias='attended') }}
+left join {{ ref('int_teams') }} as teams
     on {{ same_keys('teams', 'in_scope', ['provider_code', 'team_code']) }}

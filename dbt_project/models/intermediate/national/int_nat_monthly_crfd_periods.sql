@@ -113,12 +113,6 @@ spell_ward as (
     ) as stays
     where ward_rank = 1
 
-),
-
-wards as (
-
-    select * from {{ ref('int_wards') }}
-
 )
 
 select
@@ -145,7 +139,7 @@ left join spells
     on {{ same_keys('spells', 'counted', ['provider_code', 'submission_month', 'uniq_hosp_prov_spell_id']) }}
 left join spell_ward
     on {{ same_keys('spell_ward', 'counted', ['provider_code', 'submission_month', 'uniq_hosp_prov_spell_id']) }}
-left join wards
+left join {{ ref('int_wards') }} as wards
     on wards.provider_code = counted.provider_code
     and wards.ward_code = spell_ward.ward_code
     -- in effect on the later of the stay's start and the month's start

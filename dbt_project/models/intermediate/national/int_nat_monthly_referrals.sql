@@ -22,12 +22,6 @@ with referrals as (
         serv_disch_date
     from {{ ref('stg_mhsds__referral_submitted') }}
 
-),
-
-teams as (
-
-    select * from {{ ref('int_teams') }}
-
 )
 
 select
@@ -46,5 +40,5 @@ select
         and referrals.referral_request_received_date < referrals.next_period_start)
         as is_received_in_period
 from referrals
-left join teams
+left join {{ ref('int_teams') }} as teams
     on {{ same_keys('teams', 'referrals', ['provider_code', 'team_code']) }}

@@ -121,12 +121,6 @@ event_ward as (
     inner join ward_stays
         on {{ same_keys('ward_stays', 'events', ['provider_code', 'submission_month', 'uniq_hosp_prov_spell_id']) }}
 
-),
-
-wards as (
-
-    select * from {{ ref('int_wards') }}
-
 )
 
 select
@@ -162,7 +156,7 @@ left join mpi
 left join event_ward
     on {{ same_keys('event_ward', 'events', ['provider_code', 'submission_month', 'uniq_hosp_prov_spell_id', 'event']) }}
     and event_ward.ward_rank = 1
-left join wards
+left join {{ ref('int_wards') }} as wards
     on wards.provider_code = events.provider_code
     and wards.ward_code = event_ward.ward_code
     -- in effect on the later of the stay's start and the month's start

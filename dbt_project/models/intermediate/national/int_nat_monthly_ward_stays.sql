@@ -122,12 +122,6 @@ leave_per_stay as (
 
 ),
 
-wards as (
-
-    select * from {{ ref('int_wards') }}
-
-),
-
 stay_days as (
 
     select
@@ -169,7 +163,7 @@ final as (
     from stay_days
     left join leave_per_stay
         on {{ same_keys('leave_per_stay', 'stay_days', ['provider_code', 'submission_month', 'uniq_ward_stay_id']) }}
-    left join wards
+    left join {{ ref('int_wards') }} as wards
         on {{ same_keys('wards', 'stay_days', ['provider_code', 'ward_code']) }}
         -- in effect on the later of the stay's start and the month's start
         and {{ in_effect_on('wards', 'case when stay_days.start_date_ward_stay < stay_days.submission_month then stay_days.submission_month else stay_days.start_date_ward_stay end') }}

@@ -65,6 +65,7 @@
 -- stays both hold the received or end date (lines 412-432). Each spell counts once here.
 {#- a referral in one window: the key the window steps below join on -#}
 {%- set referral_window_keys = ['window_end_month', 'window_months', 'provider_code', 'uniq_serv_req_id'] %}
+{%- set referral_spell_keys = referral_window_keys + ['uniq_hosp_prov_spell_id'] %}
 with run_months as (
 
     -- the reporting months: every month any provider submitted (NHS England's `months`)
@@ -252,9 +253,7 @@ spells_current as (
     -- latest version as at M, in the month it was submitted for (prep.py lines 67-73)
     select *
     from spell_ranked
-    where version_rank = 1
-      and start_date_hosp_prov_spell < {{ next_month_start('version_month') }}
-      and (disch_date_hosp_prov_spell is null or disch_date_hosp_prov_spell >= version_month)
+    where {{ oaps_current_and_open('start_date_hosp_prov_spell', 'disch_date_hosp_prov_spell') }}
 
 ),
 
@@ -304,22 +303,16 @@ stays_current as (
         -- prep.py line 121 (see header on the v5 codes)
         case when acute_bed.code is not null then 1 else 0 end as is_acute_bed
     from stay_ranked
-    left join {{ code_list('bed_type_groups', 'nhse_oaps_acute_bed') }} as acute_bed
-        on acute_bed.code = stay_ranked.mh_admitted_patient_class
-    where version_rank = 1
-      and start_date_ward_stay < {{ next_month_start('version_month') }}
-      and (end_date_ward_stay is null or end_date_ward_stay >= version_month)
+    {{ code_list_join('bed_type_groups', 'nhse_oaps_acute_bed',
+                      'stay_ranked.mh_admitted_patient_class', alias='acute_bed') }}
+    where {{ oaps_current_and_open('start_date_ward_stay', 'end_date_ward_stay') }}
 
 ),
 
 referral_stays as (
 
     select
-        referral_spells.window_end_month,
-        referral_spells.window_months,
-        referral_spells.provider_code,
-        referral_spells.uniq_serv_req_id,
-        referral_spells.uniq_hosp_prov_spell_id,
+        {{ columns_of('referral_spells', referral_spell_keys) }},
         stays_current.uniq_ward_stay_id,
         stays_current.start_date_ward_stay,
         stays_current.end_date_ward_stay,
@@ -355,11 +348,7 @@ spell_bed_day_bounds as (
 
     -- hosp_spell_bed_days_rp (prep.py lines 17-27), term by term: from (counted) ...
     select
-        referral_spells.window_end_month,
-        referral_spells.window_months,
-        referral_spells.provider_code,
-        referral_spells.uniq_serv_req_id,
-        referral_spells.uniq_hosp_prov_spell_id,
+        {{ columns_of('referral_spells', referral_spell_keys) }},
         coalesce(spell_last_stay.is_acute_bed, 0) as is_acute_bed,
         case
             when referral_spells.bed_days_from < referral_spells.window_start_date
