@@ -45,8 +45,17 @@ def _metric_data(m: MetricDef) -> dict:
 
 def macro_text(metrics: list[MetricDef]) -> str:
     def literal(obj: object) -> str:
-        # JSON is a valid Jinja literal for these values; null is spelled none in Jinja
-        return json.dumps(obj, indent=2).replace(": null", ": none")
+        # JSON is a valid Jinja literal for these values; null is spelled none in Jinja.
+        # One entry (list item or key) a line: a metric reads as one row, as in the
+        # national measures' data macro
+        def one(value: object) -> str:
+            return json.dumps(value).replace(": null", ": none")
+        if isinstance(obj, list):
+            return "[\n  " + ",\n  ".join(one(v) for v in obj) + "\n]"
+        if isinstance(obj, dict):
+            return ("{\n  " + ",\n  ".join(f"{json.dumps(k)}: {one(v)}" for k, v in obj.items())
+                    + "\n}")
+        return one(obj)
 
     def ids(pred: object) -> list[str]:
         return [m.id for m in metrics if pred(m)]  # type: ignore[operator]
