@@ -95,5 +95,5 @@ def test_check_detects_a_stale_file(tmp_path: Path, monkeypatch: pytest.MonkeyPa
 def test_the_rollup_data_matches_the_entries() -> None:
     text = codegen.MACRO_PATH.read_text(encoding="utf-8")
     assert "{% macro metric_definitions() %}" in text
-    assert '"window_sum": [\n    "oap_new",\n    "oap_bed_days",\n    "oap_ended"\n  ]' in text
+    assert '"window_sum": ["oap_new", "oap_bed_days", "oap_ended"]' in text
     assert METRICS_PATH.name in text
