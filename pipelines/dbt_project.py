@@ -7,8 +7,10 @@ import io
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
@@ -95,13 +97,27 @@ def prepare_manifest(settings: Settings, force: bool = False) -> Path:
         return manifest
     if manifest.exists() and stamp.exists() and stamp.read_text() == fingerprint:
         return manifest
-    stamp.unlink(missing_ok=True)
-    subprocess.run(
-        [dbt_executable(), "parse", "--quiet", "--project-dir", str(DBT_PROJECT_DIR),
-         "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(target)],
-        check=True, env=env, cwd=DBT_PROJECT_DIR,
-    )
-    stamp.write_text(fingerprint)
+    # parse into a private folder, then move the manifest into place in one rename: two
+    # processes preparing at once (test workers, the webserver and the daemon) each write
+    # a whole file, and a reader never sees half of one
+    target.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=".parse-", dir=target))
+    try:
+        partial = target / "partial_parse.msgpack"
+        if partial.exists():
+            shutil.copy2(partial, work / partial.name)
+        subprocess.run(
+            [dbt_executable(), "parse", "--quiet", "--project-dir", str(DBT_PROJECT_DIR),
+             "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(work)],
+            check=True, env=env, cwd=DBT_PROJECT_DIR,
+        )
+        os.replace(work / "manifest.json", manifest)
+        if (work / partial.name).exists():
+            os.replace(work / partial.name, partial)
+        (work / MANIFEST_FINGERPRINT).write_text(fingerprint)
+        os.replace(work / MANIFEST_FINGERPRINT, stamp)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
     return manifest
 
 
