@@ -5,7 +5,8 @@ A worker is a separate process with its own session fixtures, so tests that shar
 expensive session fixture must land on the same worker, or the fixture is built twice:
 
 - every test that needs the session's pipeline run (``pipeline_run`` in tests/conftest.py,
-  directly or through another fixture) goes to one group, so the whole pipeline runs once;
+  directly, through another fixture or through tests/analyst's ``analyst_settings``) goes
+  to one group, so the whole pipeline runs once;
 - every other test is grouped by its folder under tests/ (the folders' conftest.py files
   hold their own session fixtures), or by its module for the files directly in tests/.
 
@@ -19,8 +20,13 @@ import pytest
 TESTS = Path(__file__).resolve().parent.parent
 
 
+# fixtures that need the session's pipeline run; analyst_settings asks for it at run time
+# (request.getfixturevalue), so it is not in the static fixture closure
+PIPELINE_FIXTURES = {"pipeline_run", "analyst_settings"}
+
+
 def group_of(item: pytest.Item) -> str:
-    if "pipeline_run" in getattr(item, "fixturenames", ()):
+    if PIPELINE_FIXTURES & set(getattr(item, "fixturenames", ())):
         return "pipeline_run"
     try:
         rel = Path(str(item.path)).resolve().relative_to(TESTS)
