@@ -4,8 +4,10 @@
 SHELL := /bin/bash
 PYTHON ?= python3
 UV_VERSION := 0.13.9
-# pytest-xdist workers of make test (tests/plugins/xdist_groups.py keeps shared fixtures together)
-TEST_WORKERS ?= 2
+# pytest-xdist workers of make test (tests/plugins/xdist_groups.py keeps shared fixtures
+# together). 0 = one process: two workers on 2 cores took as long (30 min, the pipeline
+# runs dominate) and starved the browser and Dagster-service tests of time
+TEST_WORKERS ?= 0
 TOOLS := .tools
 UV := $(TOOLS)/bin/uv
 VENV := .venv

@@ -98,7 +98,10 @@ def _execute_locked(settings: Settings, selection: list[str] | None, console: bo
         result = job.execute_in_process(
             instance=instance,
             raise_on_error=False,
-            run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+            run_config={
+                "loggers": {"console": {"config": {"log_level": "INFO"}}},
+                "resources": {"settings": {"config": _settings_config()}},
+            },
             asset_selection=selection and [dg.AssetKey.from_user_string(s) for s in selection],
         )
         if not result.success:
@@ -109,6 +112,17 @@ def _execute_locked(settings: Settings, selection: list[str] | None, console: bo
             list(result.all_events),
             runlog.step_times(instance, result.run_id),
         )
+
+
+def _settings_config() -> dict[str, str | None]:
+    """The settings resource's config for an in-process run: every variable as this process
+    sees it now. The definitions' EnvVars were taken when they were imported; a variable
+    unset since then (a test, a second run in the same process) would refuse the run."""
+    from pipelines.config import VARIABLES, environment
+    from pipelines.settings_resource import field_name
+
+    env = environment()
+    return {field_name(v.name): env.get(v.name) or None for v in VARIABLES}
 
 
 def report_failures(events: list) -> None:

@@ -115,5 +115,8 @@ def test_dagster_asset_definition() -> None:
     # the asset holds the pipeline lock like every step of the job
     assert LOCK_RESOURCE_KEY in dbt_docs.required_resource_keys
     lock = pipeline_lock_resource(load_settings())
-    defs = dg.Definitions(assets=[dbt_docs], resources={LOCK_RESOURCE_KEY: lock})
+    from pipelines.settings_resource import SETTINGS_RESOURCE_KEY, PipelineSettings
+
+    defs = dg.Definitions(assets=[dbt_docs], resources={
+        LOCK_RESOURCE_KEY: lock, SETTINGS_RESOURCE_KEY: PipelineSettings.from_environment()})
     assert defs.resolve_assets_def(dbt_docs.key) is not None

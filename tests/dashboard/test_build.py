@@ -240,10 +240,15 @@ def test_dagster_asset(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert dg.AssetKey(["published", "marts"]) in {d.asset_key for d in spec.deps}
     assert spec.group_name == "publish"
     assert spec.owners == ["team:data-engineering"]
-    # The asset's own function with a stand-in context (only .log is used): building a real
+    # The asset's own function with a stand-in context (only .log and the settings resource
+    # are used): building a real
     # context creates a Dagster instance, which takes seconds.
     log = logging.getLogger("test.dashboard.asset")
-    result = dashboard.op.compute_fn.decorated_fn(SimpleNamespace(log=log))
+    from pipelines.settings_resource import PipelineSettings
+
+    settings = PipelineSettings(mhp_publish_dir=str(tmp_path))
+    result = dashboard.op.compute_fn.decorated_fn(
+        SimpleNamespace(log=log, resources=SimpleNamespace(settings=settings)))
     assert isinstance(result, dg.MaterializeResult)
     assert result.metadata["path"].value == str(tmp_path / "dashboard" / "index.html")
     # overview, metric pages, 2 headline pages, 4 localities, 8 wards and 4 teams

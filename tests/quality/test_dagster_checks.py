@@ -11,6 +11,7 @@ from pipelines.assets.quality import GATE_CHECKS, check_result, quality_checks, 
 from pipelines.config import DBT_PROJECT_DIR, Settings
 from pipelines.operations.resources import LOCK_RESOURCE_KEY, pipeline_lock_resource
 from pipelines.quality.gate import ExpectationOutcome, GateResult
+from pipelines.settings_resource import SETTINGS_RESOURCE_KEY, PipelineSettings
 
 from .builder import add_file, execute
 
@@ -45,7 +46,11 @@ def _run(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> dg.ExecuteInPro
         # the gates hold the pipeline lock like every step of the real job
         return dg.materialize([stub_ingest, stub_dbt, stub_publish, *quality_checks],
                               instance=instance, raise_on_error=False,
-                              resources={LOCK_RESOURCE_KEY: pipeline_lock_resource(settings)})
+                              resources={LOCK_RESOURCE_KEY: pipeline_lock_resource(settings),
+                                         SETTINGS_RESOURCE_KEY: PipelineSettings(**{
+                                             "mhp_warehouse": str(settings.warehouse),
+                                             "mhp_publish_dir": str(settings.publish_dir),
+                                             "mhp_raw_dir": str(settings.raw_dir)})})
 
 
 def _evaluations(result: dg.ExecuteInProcessResult) -> dict[str, dg.AssetCheckEvaluation]:
