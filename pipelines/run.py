@@ -114,15 +114,18 @@ def _execute_locked(settings: Settings, selection: list[str] | None, console: bo
         )
 
 
-def _settings_config() -> dict[str, str | None]:
-    """The settings resource's config for an in-process run: every variable as this process
-    sees it now. The definitions' EnvVars were taken when they were imported; a variable
-    unset since then (a test, a second run in the same process) would refuse the run."""
+def _settings_config() -> dict[str, dict[str, str] | None]:
+    """The settings resource's config for an in-process run: every variable this process
+    has set now, as a reference to the variable (``{"env": NAME}``, never its value: run
+    config is stored with the run, and the pseudonym key must not be), the rest unset. The
+    definitions' EnvVars were taken when they were imported; a variable unset since then
+    (a test, a second run in the same process) would refuse the run."""
     from pipelines.config import VARIABLES, environment
     from pipelines.settings_resource import field_name
 
     env = environment()
-    return {field_name(v.name): env.get(v.name) or None for v in VARIABLES}
+    return {field_name(v.name): {"env": v.name} if env.get(v.name) else None
+            for v in VARIABLES}
 
 
 def report_failures(events: list) -> None:
